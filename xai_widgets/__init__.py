@@ -1,0 +1,21 @@
+"""xai-widgets: Jupyter widgets that explain TensorFlow/Keras 3 models.
+
+    import xai_widgets as xw
+    model, (x, y), class_names = xw.demo.digits_cnn()
+    exp = xw.explain(model, x[:4], method="integrated_gradients")
+    exp.plot(class_names)
+"""
+
+from __future__ import annotations
+
+from . import demo, metrics
+from .errors import Cancelled, ExplainError
+from .explainers import Explanation, explain, methods
+from .models import ModelAdapter, adapt
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cancelled", "ExplainError", "Explanation", "ModelAdapter", "adapt", "demo", "explain",
+    "methods", "metrics", "__version__",
+]

@@ -1,0 +1,119 @@
+"""Class activation maps: Grad-CAM and Grad-CAM++.
+
+The target layer is the last layer with a spatial output, found also inside nested models
+(a backbone used as a layer), or the one named by ``layer=``. Its activations and the
+gradient of the target score with respect to them come from one compiled forward+backward
+pass that runs the model's own graph (see ``ModelAdapter.forward``), so nested and
+transfer-learning models work without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ExplainError
+from .base import Option, register
+
+
+def resolve_layer(adapter, layer):
+    if layer is None:
+        return adapter.default_spatial_layer()
+    info = adapter.find_layer(layer)
+    if not info.is_spatial:
+        spatial = [i.name for i in adapter.layers() if i.is_spatial]
+        raise ExplainError(
+            f"layer {info.name!r} has output shape {info.output_shape}, not a spatial map "
+            f"(batch, height, width, channels). Layers with spatial outputs: {spatial}."
+        )
+    return info
+
+
+def layer_activations_and_gradients(adapter, info, x, targets, runner):
+    """Activations of ``info`` and d(score)/d(activations), batched: (N, h, w, c) twice."""
+    import tensorflow as tf
+
+    def build():
+        def cam_gradients(xb, target):
+            with tf.GradientTape() as tape:
+                out, (acts,) = adapter.forward(xb, [info])
+                score = tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+            grads = tape.gradient(score, acts)
+            if grads is None:
+                raise ExplainError(
+                    f"the output {adapter.head_name!r} has no gradient with respect to layer "
+                    f"{info.name!r}; choose a layer the prediction depends on."
+                )
+            return tf.cast(acts, tf.float32), tf.cast(grads, tf.float32)
+
+        ints = tf.TensorSpec((None,), tf.int32)
+        return tf.function(adapter.counted(cam_gradients),
+                           input_signature=[adapter.input_spec(), ints])
+
+    fn = adapter.function(("cam_gradients", info.path), build)
+    runner.plan(len(x))
+    acts, grads = [], []
+    for start, stop in runner.chunks(len(x)):
+        a, g = fn(x[start:stop], targets[start:stop])
+        acts.append(a.numpy())
+        grads.append(g.numpy())
+    return np.concatenate(acts), np.concatenate(grads)
+
+
+def upsample(maps: np.ndarray, size) -> np.ndarray:
+    """(N, h, w) -> (N, H, W), bilinear, as display heatmaps at input resolution."""
+    import tensorflow as tf
+
+    if maps.shape[1:] == tuple(size):
+        return maps.astype(np.float32)
+    resized = tf.image.resize(maps[..., None], size, method="bilinear")
+    return resized.numpy()[..., 0].astype(np.float32)
+
+
+def _result(adapter, x, maps, info, relu):
+    if relu:
+        maps = np.maximum(maps, 0.0)
+    size = x.shape[1:3]
+    return {
+        "attributions": maps.astype(np.float32),
+        "heatmaps": upsample(maps, size),
+        "signed": not relu,
+        "params": {"layer": "/".join(info.path)},
+    }
+
+
+_CAM_OPTIONS = (
+    Option("layer", None, "layer name (None: the last layer with a spatial output)", "layer"),
+    Option("relu", True, "keep only positive evidence (as in the papers)", "bool"),
+)
+
+
+@register(
+    "gradcam", "Grad-CAM",
+    "the layer's channels weighted by the spatial mean of the score's gradient, summed; "
+    "coarse (layer resolution) but class-specific.",
+    signed=False, space="layer", options=_CAM_OPTIONS,
+)
+def gradcam(adapter, x, targets, runner, layer, relu):
+    info = resolve_layer(adapter, layer)
+    acts, grads = layer_activations_and_gradients(adapter, info, x, targets, runner)
+    weights = grads.mean(axis=(1, 2))
+    maps = np.einsum("nhwc,nc->nhw", acts, weights)
+    return _result(adapter, x, maps, info, relu)
+
+
+@register(
+    "gradcam_plus_plus", "Grad-CAM++",
+    "Grad-CAM with pixel-wise weights from higher-order terms (Chattopadhyay et al. 2018, "
+    "exponential-score closed form); better at several instances of a class.",
+    signed=False, space="layer", options=_CAM_OPTIONS,
+)
+def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
+    info = resolve_layer(adapter, layer)
+    acts, grads = layer_activations_and_gradients(adapter, info, x, targets, runner)
+    g2, g3 = grads**2, grads**3
+    sum_acts = acts.sum(axis=(1, 2), keepdims=True)
+    denom = 2.0 * g2 + sum_acts * g3
+    alphas = g2 / np.where(denom != 0.0, denom, 1.0)
+    weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2))
+    maps = np.einsum("nhwc,nc->nhw", acts, weights)
+    return _result(adapter, x, maps, info, relu)

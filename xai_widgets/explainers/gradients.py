@@ -1,0 +1,298 @@
+"""Gradient methods: saliency, gradient x input, integrated gradients, SmoothGrad.
+
+All of them run through two compiled functions per model adapter:
+
+* ``path_gradients(x_u, base_u, idx, alpha, weight, target)``: the gradient of the target
+  score at ``base + alpha * (x - base)`` for each row, multiplied by ``weight`` and summed per
+  input (``idx`` says which input a row belongs to). Saliency is one row per input with
+  ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights.
+* ``noisy_gradients(x_u, idx, noise, target)``: the sum of gradients and of squared gradients
+  at ``x + noise``, per input (SmoothGrad).
+
+Rows of all inputs are packed into chunks of exactly ``batch_size`` model evaluations, so a
+method costs about as much as one batched forward+backward pass over the same number of
+evaluations. Both functions take a ``None`` batch dimension: repeated calls never retrace.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ExplainError
+from .base import Option, input_heatmaps, register
+
+QUADRATURE_RULES = ("trapezoid", "midpoint", "left", "gauss_legendre")
+
+
+def quadrature(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes in [0, 1] and weights summing to 1 for the path integral of IG.
+
+    trapezoid: ``steps`` equally spaced nodes including both ends, end weights halved
+    (exact when the gradient varies linearly along the path, e.g. quadratic models).
+    midpoint: centres of ``steps`` equal cells (also exact for linear gradients).
+    left: left Riemann sum, the rule of the original IG paper (exact only for constant
+    gradients). gauss_legendre: exact for gradients polynomial in alpha up to degree
+    2 * steps - 1.
+    """
+    if rule == "trapezoid":
+        if steps < 2:
+            raise ExplainError("the trapezoid rule needs steps >= 2 (both ends of the path).")
+        alphas = np.linspace(0.0, 1.0, steps)
+        weights = np.full(steps, 1.0 / (steps - 1))
+        weights[[0, -1]] *= 0.5
+    elif rule == "midpoint":
+        alphas = (np.arange(steps) + 0.5) / steps
+        weights = np.full(steps, 1.0 / steps)
+    elif rule == "left":
+        alphas = np.arange(steps) / steps
+        weights = np.full(steps, 1.0 / steps)
+    elif rule == "gauss_legendre":
+        nodes, w = np.polynomial.legendre.leggauss(steps)
+        alphas, weights = (nodes + 1.0) / 2.0, w / 2.0
+    else:
+        raise ExplainError(f"unknown quadrature rule {rule!r}; valid: {list(QUADRATURE_RULES)}")
+    return alphas.astype(np.float32), weights.astype(np.float32)
+
+
+def gaussian_blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Blur (N, H, W[, C]) images over H and W with a Gaussian (reflect padding)."""
+    if x.ndim not in (3, 4):
+        raise ExplainError(
+            f"a blurred baseline needs image inputs (N, H, W[, C]), got shape {x.shape}; use "
+            "baseline='zeros' or pass an array."
+        )
+    radius = max(1, int(round(3 * sigma)))
+    t = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (t / sigma) ** 2)
+    kernel /= kernel.sum()
+    out = x.astype(np.float64)
+    for axis in (1, 2):
+        pad = [(0, 0)] * out.ndim
+        pad[axis] = (radius, radius)
+        mode = "reflect" if out.shape[axis] > radius else "edge"
+        padded = np.pad(out, pad, mode=mode)
+        out = sum(
+            kernel[k] * np.take(padded, np.arange(k, k + out.shape[axis]), axis=axis)
+            for k in range(len(kernel))
+        )
+    return out.astype(np.float32)
+
+
+def make_baselines(baseline, x: np.ndarray, blur_sigma: float | None) -> np.ndarray:
+    """Baseline per input: 'zeros', 'blur' (Gaussian-blurred input) or a user array."""
+    if isinstance(baseline, str):
+        if baseline == "zeros":
+            return np.zeros_like(x)
+        if baseline == "blur":
+            sigma = blur_sigma or max(1.0, 0.1 * max(x.shape[1:3]))
+            return gaussian_blur(x, sigma)
+        raise ExplainError(
+            f"unknown baseline {baseline!r}; valid: 'zeros', 'blur', or an array shaped like "
+            "one input or like the whole batch."
+        )
+    b = np.asarray(baseline, dtype=np.float32)
+    if b.shape == x.shape[1:]:
+        b = np.broadcast_to(b, x.shape)
+    if b.shape != x.shape:
+        raise ExplainError(
+            f"baseline has shape {b.shape}; expected one input's shape {x.shape[1:]} or the "
+            f"batch's shape {x.shape}."
+        )
+    if not np.isfinite(b).all():
+        raise ExplainError("baseline contains NaN or infinite values.")
+    return np.ascontiguousarray(b)
+
+
+def no_gradient_error(adapter) -> ExplainError:
+    return ExplainError(
+        f"the model's output {adapter.head_name!r} has no gradient with respect to its input: "
+        "an operation between them is not differentiable (argmax, rounding, a cast to "
+        "integers, a lookup...). Gradient methods cannot explain it; 'occlusion' needs only "
+        "forward passes."
+    )
+
+
+def _target_scores(tf, adapter, rows, target):
+    out, _ = adapter.forward(rows)
+    return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+
+
+def _path_gradients(adapter):
+    import tensorflow as tf
+
+    def build():
+        bshape = (-1,) + (1,) * len(adapter.input_shape)
+
+        def path_gradients(x_u, base_u, idx, alpha, weight, target):
+            xs = tf.gather(x_u, idx)
+            bs = tf.gather(base_u, idx)
+            rows = bs + tf.reshape(alpha, bshape) * (xs - bs)
+            with tf.GradientTape() as tape:
+                tape.watch(rows)
+                score = _target_scores(tf, adapter, rows, target)
+            grads = tape.gradient(score, rows)
+            if grads is None:
+                raise no_gradient_error(adapter)
+            return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx)
+
+        spec = adapter.input_spec()
+        ints = tf.TensorSpec((None,), tf.int32)
+        floats = tf.TensorSpec((None,), tf.float32)
+        return tf.function(
+            adapter.counted(path_gradients),
+            input_signature=[spec, spec, ints, floats, floats, ints],
+        )
+
+    return adapter.function("path_gradients", build)
+
+
+def _noisy_gradients(adapter):
+    import tensorflow as tf
+
+    def build():
+        def noisy_gradients(x_u, idx, noise, target):
+            rows = tf.gather(x_u, idx) + noise
+            with tf.GradientTape() as tape:
+                tape.watch(rows)
+                score = _target_scores(tf, adapter, rows, target)
+            grads = tape.gradient(score, rows)
+            if grads is None:
+                raise no_gradient_error(adapter)
+            return tf.math.segment_sum(grads, idx), tf.math.segment_sum(grads * grads, idx)
+
+        spec = adapter.input_spec()
+        ints = tf.TensorSpec((None,), tf.int32)
+        return tf.function(
+            adapter.counted(noisy_gradients), input_signature=[spec, ints, spec, ints]
+        )
+
+    return adapter.function("noisy_gradients", build)
+
+
+def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
+    """sum_k weights[k] * grad f(base + alphas[k] (x - base)) per input, in full chunks."""
+    fn = _path_gradients(adapter)
+    steps = len(alphas)
+    n_rows = len(x) * steps
+    runner.plan(n_rows)
+    total = np.zeros_like(x)
+    for start, stop in runner.chunks(n_rows):
+        rows = np.arange(start, stop)
+        which, k = rows // steps, rows % steps
+        first, last = which[0], which[-1] + 1
+        summed = fn(
+            x[first:last], baselines[first:last], (which - first).astype(np.int32),
+            alphas[k], weights[k], targets[which],
+        )
+        total[first:last] += summed.numpy()
+    return total
+
+
+def gradients(adapter, x, targets, runner) -> np.ndarray:
+    """Plain gradients of the target scores, batched."""
+    one = np.ones(1, np.float32)
+    return path_integral(adapter, x, x, targets, runner, one, one)
+
+
+@register(
+    "saliency", "Saliency (gradient)",
+    "gradient of the class score with respect to each input value; the heatmap shows its "
+    "magnitude (max over channels of |gradient|).",
+    signed=False,
+)
+def saliency(adapter, x, targets, runner):
+    grads = gradients(adapter, x, targets, runner)
+    return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs")}
+
+
+@register(
+    "gradient_x_input", "Gradient x Input",
+    "gradient times the input value: a first-order estimate of each value's contribution "
+    "relative to an all-zero input.",
+    signed=True,
+)
+def gradient_x_input(adapter, x, targets, runner):
+    attributions = gradients(adapter, x, targets, runner) * x
+    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions)}
+
+
+@register(
+    "integrated_gradients", "Integrated Gradients",
+    "(x - baseline) times the average gradient along the straight path from the baseline to "
+    "x; the attributions add up to f(x) - f(baseline) (completeness), reported as "
+    "completeness_delta.",
+    signed=True,
+    options=(
+        Option("steps", 32, "gradient evaluations along the path per input", "int", minimum=1,
+               maximum=4096),
+        Option("baseline", "zeros", "'zeros', 'blur' (Gaussian-blurred input) or an array",
+               "baseline"),
+        Option("rule", "gauss_legendre", "quadrature rule for the path integral (see "
+               "quadrature())", "choice",
+               choices=QUADRATURE_RULES),
+        Option("blur_sigma", None, "Gaussian sigma in pixels for baseline='blur' "
+               "(None: 10% of the image size)", "float", minimum=0.1),
+    ),
+)
+def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blur_sigma):
+    alphas, weights = quadrature(rule, steps)
+    baselines = make_baselines(baseline, x, blur_sigma)
+    runner.plan(len(x))  # the baselines' forward pass
+    average_gradient = path_integral(adapter, x, baselines, targets, runner, alphas, weights)
+    attributions = (x - baselines) * average_gradient
+    n = np.arange(len(x))
+    f_x = adapter.scores(x)[n, targets]
+    f_base = adapter.scores(baselines)[n, targets]
+    delta = attributions.reshape(len(x), -1).sum(axis=1) - (f_x - f_base)
+    shown = baseline if isinstance(baseline, str) else "array"
+    return {
+        "attributions": attributions.astype(np.float32),
+        "heatmaps": input_heatmaps(attributions),
+        "completeness_delta": delta.astype(np.float32),
+        "baselines": baselines,
+        "params": {"baseline": shown},
+    }
+
+
+@register(
+    "smoothgrad", "SmoothGrad",
+    "the gradient averaged over noisy copies of the input (Gaussian noise with standard "
+    "deviation noise * (max - min) of each input); squared=True averages squared gradients "
+    "(SmoothGrad-Squared).",
+    signed=False,
+    options=(
+        Option("samples", 32, "noisy copies per input", "int", minimum=1, maximum=4096),
+        Option("noise", 0.15, "noise standard deviation relative to the input's value range",
+               "float", minimum=0.0, maximum=10.0),
+        Option("squared", False, "average squared gradients (SmoothGrad-Squared)", "bool"),
+        Option("seed", 0, "random seed of the noise", "int", minimum=0),
+    ),
+)
+def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
+    fn = _noisy_gradients(adapter)
+    n_rows = len(x) * samples
+    runner.plan(n_rows)
+    spans = (x.reshape(len(x), -1).max(axis=1) - x.reshape(len(x), -1).min(axis=1))
+    sigmas = (noise * np.where(spans > 0, spans, 1.0)).astype(np.float32)
+    total = np.zeros_like(x)
+    total_sq = np.zeros_like(x)
+    noise_of = {}
+    for start, stop in runner.chunks(n_rows):
+        rows = np.arange(start, stop)
+        which, k = rows // samples, rows % samples
+        first, last = which[0], which[-1] + 1
+        # The noise of input i depends only on (seed, i): the result does not depend on
+        # batch_size.
+        for i in range(first, last):
+            if i not in noise_of:
+                rng = np.random.default_rng([seed, i])
+                noise_of[i] = rng.standard_normal((samples,) + x.shape[1:], np.float32) * sigmas[i]
+        noise_rows = np.stack([noise_of[i][j] for i, j in zip(which, k)])
+        summed, summed_sq = fn(x[first:last], (which - first).astype(np.int32), noise_rows,
+                               targets[which])
+        total[first:last] += summed.numpy()
+        total_sq[first:last] += summed_sq.numpy()
+        for i in range(first, last - 1):  # inputs finished in this chunk
+            noise_of.pop(i, None)
+    attributions = (total_sq if squared else total) / samples
+    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions, "maxabs")}

@@ -1,0 +1,112 @@
+"""Perturbation methods: occlusion (forward passes only, no gradients needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ExplainError
+from .base import Option, register
+
+
+def patch_positions(size: int, patch: int, stride: int) -> list[int]:
+    """Top/left corners so that patches of ``patch`` pixels step by ``stride`` and the last
+    one ends at the border (every pixel is covered when stride <= patch)."""
+    last = max(size - patch, 0)
+    positions = list(range(0, last + 1, stride))
+    if positions[-1] != last:
+        positions.append(last)
+    return positions
+
+
+def _occluded_scores(adapter):
+    import tensorflow as tf
+
+    def build():
+        has_channels = len(adapter.input_shape) == 3
+
+        def occluded_scores(x_u, idx, top, left, patch_h, patch_w, fill, target):
+            xs = tf.gather(x_u, idx)
+            height, width = tf.shape(xs)[1], tf.shape(xs)[2]
+            rows_ = tf.range(height)[None, :, None]
+            cols = tf.range(width)[None, None, :]
+            top, left = top[:, None, None], left[:, None, None]
+            inside = ((rows_ >= top) & (rows_ < top + patch_h)
+                      & (cols >= left) & (cols < left + patch_w))
+            mask = tf.cast(inside, xs.dtype)
+            fill = tf.reshape(fill, (-1, 1, 1))
+            if has_channels:
+                mask, fill = mask[..., None], fill[..., None]
+            rows = xs * (1.0 - mask) + fill * mask
+            out, _ = adapter.forward(rows)
+            return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+
+        ints = tf.TensorSpec((None,), tf.int32)
+        scalar = tf.TensorSpec((), tf.int32)
+        return tf.function(
+            adapter.counted(occluded_scores),
+            input_signature=[adapter.input_spec(), ints, ints, ints, scalar, scalar,
+                             tf.TensorSpec((None,), tf.float32), ints],
+        )
+
+    return adapter.function("occluded_scores", build)
+
+
+@register(
+    "occlusion", "Occlusion",
+    "slides a patch filled with a constant over the image; a pixel's attribution is the "
+    "average drop of the class score over the patches that cover it. Needs only forward "
+    "passes.",
+    signed=True,
+    options=(
+        Option("patch", None, "patch side in pixels (None: 1/8 of the shorter side)", "int",
+               minimum=1),
+        Option("stride", None, "step between patches (None: half the patch)", "int",
+               minimum=1),
+        Option("fill", 0.0, "value of occluded pixels: a number, or 'mean' (each image's "
+               "mean)", "fill"),
+    ),
+)
+def occlusion(adapter, x, targets, runner, patch, stride, fill):
+    if x.ndim not in (3, 4):
+        raise ExplainError(
+            f"occlusion slides patches over images (N, H, W[, C]); got inputs of shape "
+            f"{x.shape}."
+        )
+    n, height, width = x.shape[:3]
+    patch = patch or max(1, min(height, width) // 8)
+    if patch > min(height, width):
+        raise ExplainError(f"patch={patch} is larger than the image ({height}x{width}).")
+    stride = stride or max(1, patch // 2)
+    fills = (x.reshape(n, -1).mean(axis=1) if fill == "mean"
+             else np.full(n, float(fill))).astype(np.float32)
+    corners = [(t, l) for t in patch_positions(height, patch, stride)
+               for l in patch_positions(width, patch, stride)]
+    tops = np.array([c[0] for c in corners], np.int32)
+    lefts = np.array([c[1] for c in corners], np.int32)
+    per_input = len(corners)
+    n_rows = n * per_input
+    runner.plan(n_rows)
+    fn = _occluded_scores(adapter)
+    base_scores = adapter.scores(x)[np.arange(n), targets]
+    drops = np.zeros((n, height, width), np.float64)
+    counts = np.zeros((n, height, width), np.float64)
+    for start, stop in runner.chunks(n_rows):
+        rows = np.arange(start, stop)
+        which, k = rows // per_input, rows % per_input
+        first, last = which[0], which[-1] + 1
+        scores = fn(x[first:last], (which - first).astype(np.int32), tops[k], lefts[k],
+                    np.int32(patch), np.int32(patch), fills[which], targets[which]).numpy()
+        for i, j, score in zip(which, k, scores):
+            window = (i, slice(tops[j], tops[j] + patch), slice(lefts[j], lefts[j] + patch))
+            drops[window] += base_scores[i] - score
+            counts[window] += 1.0
+    heatmaps = (drops / np.maximum(counts, 1.0)).astype(np.float32)
+    if x.ndim == 4:  # spread each pixel's drop evenly over its channels (sums are kept)
+        attributions = np.repeat(heatmaps[..., None] / x.shape[-1], x.shape[-1], axis=-1)
+    else:
+        attributions = heatmaps.copy()
+    return {
+        "attributions": attributions.astype(np.float32),
+        "heatmaps": heatmaps,
+        "params": {"patch": patch, "stride": stride, "fill": fill, "evaluations": n_rows},
+    }

@@ -1,0 +1,538 @@
+"""ModelAdapter: wraps a Keras 3 model once for explanation.
+
+The adapter finds, without modifying the user's model:
+
+* the input shape and the output ("head") to explain, for single- and multi-output models;
+* the pre-softmax score when the head ends in softmax (or sigmoid), so gradients are not
+  squashed by the normalisation; ``output="probability"`` explains the probability instead;
+* every layer, also inside nested models (a backbone used as a layer), so that Grad-CAM can
+  read the activations of a layer deep inside a transfer-learning model.
+
+It does this by running the model's own functional graph node by node (Keras'
+``_run_through_graph`` with an operation hook): at the chosen nodes it records the output
+(for CAM methods), descends into nested models, or calls the last layer without its
+activation. The user's layers are called as they are; nothing is swapped in place.
+
+Compiled functions (``tf.function`` with a ``None`` batch dimension, so a new batch size does
+not retrace) are built once per adapter and kept in ``adapter.functions``; ``trace_count``
+counts how often any of them was traced, for the tests that guard against retracing.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import ExplainError
+
+OUTPUT_KINDS = ("logit", "probability")
+_NORMALISING_ACTIVATIONS = ("softmax", "sigmoid")
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerInfo:
+    """One layer of the model, nested models flattened in place.
+
+    ``path`` holds the names from the outer model down to the layer, e.g.
+    ``("mobilenetv2_1.00_224", "Conv_1")``; ``name`` is the last of them.
+    """
+
+    path: tuple[str, ...]
+    layer: Any
+    output_shape: tuple | None
+    depth: int
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    @property
+    def kind(self) -> str:
+        return type(self.layer).__name__
+
+    @property
+    def is_spatial(self) -> bool:
+        shape = self.output_shape
+        return (
+            shape is not None
+            and len(shape) == 4
+            and shape[1] is not None
+            and shape[2] is not None
+            and shape[1] * shape[2] > 1
+        )
+
+    def __str__(self) -> str:
+        return f"{'/'.join(self.path)} ({self.kind}, output {self.output_shape})"
+
+
+def _functional_graph(model):
+    """The Functional graph that runs ``model``, or None (subclassed or unbuilt models)."""
+    keras = _keras()
+    if isinstance(model, keras.Sequential):
+        return getattr(model, "_functional", None)
+    if hasattr(model, "_run_through_graph") and hasattr(model, "_nodes_by_depth"):
+        return model
+    return None
+
+
+def _is_model(layer) -> bool:
+    keras = _keras()
+    return isinstance(layer, keras.Model)
+
+
+def _activation_name(op) -> str | None:
+    """Name of the normalising activation an operation applies at its end, if any."""
+    name = type(op).__name__
+    if name == "Softmax":  # keras.layers.Softmax and keras.ops.softmax in a functional graph
+        return "softmax"
+    if name == "Sigmoid":
+        return "sigmoid"
+    activation = getattr(op, "activation", None)
+    act_name = getattr(activation, "__name__", None)
+    if act_name in _NORMALISING_ACTIVATIONS:
+        return act_name
+    return None
+
+
+def _output_shape(layer):
+    try:
+        shape = layer.output.shape
+    except Exception:  # layer used several times, or never called symbolically
+        return None
+    return tuple(shape)
+
+
+def _output_producer(graph, index):
+    """The operation that produces output ``index`` of a functional graph."""
+    tensor = graph.outputs[index]
+    history = getattr(tensor, "_keras_history", None)
+    return None if history is None else history.operation
+
+
+class _PreActivation:
+    """Calls a layer whose last step is a softmax/sigmoid without that step.
+
+    Softmax layers (and ``keras.ops.softmax`` nodes) return their input. Layers with an
+    ``activation`` attribute (Dense, Conv, ...) are called through a shallow copy whose
+    activation is linear: the copy shares the user's weight variables (so later training is
+    seen), and the user's layer object is never touched.
+    """
+
+    def __init__(self, op):
+        keras = _keras()
+        self.op = op
+        if type(op).__name__ in ("Softmax", "Sigmoid") or (
+            type(op).__name__ == "Activation" and _activation_name(op)
+        ):
+            self.linear = None
+        else:
+            self.linear = copy.copy(op)
+            object.__setattr__(self.linear, "activation", keras.activations.linear)
+
+    def __call__(self, *args, **kwargs):
+        if self.linear is None:
+            return args[0]
+        kwargs = {k: v for k, v in kwargs.items() if k in ("training",)}
+        return self.linear.call(*args, **kwargs)
+
+
+class ModelAdapter:
+    """Wraps a keras.Model for explanation; see the module docstring.
+
+    Parameters
+    ----------
+    model: a built Keras 3 model (Sequential, functional, or one that contains those).
+    output: ``"logit"`` (default) explains the score before a final softmax/sigmoid, found
+        without changing the model; ``"probability"`` explains the model's own output.
+    head: for models with several outputs, which one to explain (name or index).
+    """
+
+    def __init__(self, model, output: str = "logit", head: int | str | None = None):
+        keras = _keras()
+        if not isinstance(model, keras.Model):
+            raise ExplainError(
+                f"expected a keras.Model, got {type(model).__name__}. Pass the Keras 3 model "
+                "itself (keras.Sequential, a functional keras.Model, or a subclass)."
+            )
+        if output == "logits":
+            output = "logit"
+        if output not in OUTPUT_KINDS:
+            raise ExplainError(
+                f"unknown output={output!r}; valid values: 'logit' (the score before a final "
+                "softmax, the default) or 'probability' (the model's output as it is)."
+            )
+        self.model = model
+        self.output = output
+        self.graph = _functional_graph(model)
+        if self.graph is None and not model.built:
+            raise ExplainError(
+                f"the model {model.name!r} has not been built, so its input shape is unknown. "
+                "Call it once on a batch of data, or start it with keras.Input(shape=...)."
+            )
+        self._check_inputs()
+        self.head_index, self.head_name = self._resolve_head(head)
+        self.trace_count = 0
+        self.functions: dict[Any, Callable] = {}
+        self._strip, self.score_kind, self.final_activation = self._find_pre_activation()
+        self.num_classes = int(self._head_tensor_shape()[-1] or 1)
+        self._layers: list[LayerInfo] | None = None
+
+    # ----------------------------------------------------------------- structure
+    def _check_inputs(self):
+        inputs = getattr(self.model, "inputs", None)
+        if not inputs:
+            raise ExplainError(
+                f"the model {self.model.name!r} has no symbolic inputs (a subclassed model?). "
+                "Build it with keras.Input(shape=...) (Sequential or functional API)."
+            )
+        if len(inputs) != 1:
+            raise ExplainError(
+                f"the model has {len(inputs)} inputs; explainers handle models with one "
+                "input tensor. Wrap the other inputs as constants in a functional model."
+            )
+        tensor = inputs[0]
+        self.input_shape = tuple(int(d) if d is not None else None for d in tensor.shape[1:])
+        self.input_dtype = str(tensor.dtype)
+        if not ("float" in self.input_dtype):
+            raise ExplainError(
+                f"the model's input has dtype {self.input_dtype}; gradient-based explanations "
+                "need a float input. Models that start with an Embedding of integer ids are "
+                "not supported by these image methods."
+            )
+
+    @property
+    def output_names(self) -> list[str]:
+        names = getattr(self.model, "output_names", None)
+        if names:
+            return list(names)
+        return [getattr(t, "name", f"output_{i}") for i, t in enumerate(self.model.outputs)]
+
+    def _resolve_head(self, head):
+        outputs = list(getattr(self.model, "outputs", None) or [])
+        n = len(outputs)
+        names = self.output_names
+        if head is None:
+            if n > 1:
+                raise ExplainError(
+                    f"the model has {n} outputs {names}; choose one with head=<name or index>."
+                )
+            return 0, names[0] if names else "output"
+        if isinstance(head, (int, np.integer)) and not isinstance(head, bool):
+            if not 0 <= head < n:
+                raise ExplainError(
+                    f"head={head} is out of range: the model has {n} output(s) {names}."
+                )
+            return int(head), names[int(head)]
+        if isinstance(head, str):
+            if head not in names:
+                raise ExplainError(f"no output named {head!r}; the model's outputs are {names}.")
+            return names.index(head), head
+        raise ExplainError(f"head must be an output name or index, got {head!r}.")
+
+    def _head_tensor_shape(self):
+        return tuple(self.model.outputs[self.head_index].shape)
+
+    def _find_pre_activation(self):
+        """Find the head's final softmax/sigmoid, following nested models.
+
+        Returns ((path of ops, _PreActivation) or None, score kind, activation name or None).
+        """
+        graph, index, path = self.graph, self.head_index, []
+        while graph is not None:
+            op = _output_producer(graph, index)
+            if op is None:
+                break
+            if _is_model(op):
+                inner = _functional_graph(op)
+                if inner is None or len(inner.outputs) != 1:
+                    break
+                path.append(op)
+                graph, index = inner, 0
+                continue
+            act = _activation_name(op)
+            if act is None:
+                return None, "output", None  # the head already is a score (logits, regression)
+            if self.output == "probability":
+                return None, "probability", act
+            path.append(op)
+            return (tuple(path), _PreActivation(op)), f"logit (before {act})", act
+        return None, "output", None
+
+    def layers(self) -> list[LayerInfo]:
+        """Every layer in order, nested models expanded in place after their own entry."""
+        if self._layers is None:
+            self._layers = []
+            self._collect(self.model, (), 0)
+        return self._layers
+
+    def _collect(self, model, prefix, depth):
+        for layer in model.layers:
+            path = prefix + (layer.name,)
+            self._layers.append(LayerInfo(path, layer, _output_shape(layer), depth))
+            if _is_model(layer):
+                self._collect(layer, path, depth + 1)
+
+    def find_layer(self, name: str | Sequence[str]) -> LayerInfo:
+        layers = self.layers()
+        if not isinstance(name, str):
+            name = "/".join(name)
+        matches = [info for info in layers if info.name == name or "/".join(info.path) == name]
+        if not matches:
+            listing = ", ".join(info.name for info in layers if not _is_model(info.layer))
+            raise ExplainError(f"no layer named {name!r} in the model; its layers are: {listing}")
+        return matches[0]
+
+    def default_spatial_layer(self) -> LayerInfo:
+        """The last layer with a spatial (N, H, W, C) output, H*W > 1, also in nested models.
+
+        A pooling layer at the end is passed over for the layer that feeds it, which has the
+        finer map (the common choice: the last convolution block).
+        """
+        spatial = [info for info in self.layers() if info.is_spatial and not _is_model(info.layer)]
+        if not spatial:
+            listing = "; ".join(str(info) for info in self.layers())
+            raise ExplainError(
+                "Grad-CAM needs a layer with a spatial output (batch, height, width, channels), "
+                f"and this model has none. Its layers: {listing}. Use an input-space method "
+                "such as 'integrated_gradients' instead."
+            )
+        last = spatial[-1]
+        if "Pooling" in last.kind and len(spatial) > 1:
+            return spatial[-2]
+        return last
+
+    # ----------------------------------------------------------------- inputs
+    def validate_inputs(self, inputs) -> np.ndarray:
+        """A float32 (N, *input_shape) batch, or a clear ExplainError saying what is wrong."""
+        x = np.asarray(inputs)
+        expected = self.input_shape
+        shown = "(N, " + ", ".join("?" if d is None else str(d) for d in expected) + ")"
+        if x.dtype == object or x.dtype.kind not in "biuf":
+            raise ExplainError(f"inputs must be a numeric numpy array, got dtype {x.dtype}.")
+        if x.dtype.kind == "b":
+            raise ExplainError("inputs are booleans; convert them to float32 first.")
+        if x.ndim == len(expected) and _shape_fits(x.shape, expected):
+            x = x[None]  # a single example: make it a batch of one
+        if x.ndim != len(expected) + 1 or not _shape_fits(x.shape[1:], expected):
+            hint = ""
+            if x.ndim == len(expected) and _shape_fits(x.shape[1:] + (1,), expected):
+                hint = " Add a channel axis: x[..., None]."
+            raise ExplainError(
+                f"inputs have shape {x.shape}, but the model expects {shown} "
+                f"(a batch of N examples, or one example of shape {tuple(expected)}).{hint}"
+            )
+        if x.shape[0] == 0:
+            raise ExplainError("inputs are an empty batch (N = 0); pass at least one example.")
+        if x.dtype.kind in "iu":
+            if not self.has_rescaling_layer() and x.max() > 1:
+                raise ExplainError(
+                    f"inputs are integers ({x.dtype}, values {x.min()}..{x.max()}), but the "
+                    "model has no Rescaling or Normalization layer, so it most likely expects "
+                    "floats in [0, 1]. Pass x.astype('float32') / 255 (or however the model "
+                    "was trained)."
+                )
+        x = x.astype(np.float32, copy=False)
+        finite = np.isfinite(x)
+        if not finite.all():
+            bad = np.argwhere(~finite)
+            first = tuple(int(i) for i in bad[0])
+            raise ExplainError(
+                f"inputs contain {len(bad)} NaN or infinite value(s), the first at index "
+                f"{first}; replace them (e.g. np.nan_to_num) before explaining."
+            )
+        return np.ascontiguousarray(x)
+
+    def has_rescaling_layer(self) -> bool:
+        return any(
+            info.kind in ("Rescaling", "Normalization") for info in self.layers()[:8]
+        )
+
+    def resolve_targets(self, target, n: int, logits: np.ndarray | None = None) -> np.ndarray:
+        """Class index per input: None = the top prediction; an int; or one per input."""
+        k = self.num_classes
+        if target is None:
+            if logits is None:
+                raise ValueError("logits are needed to pick the top class")
+            return np.argmax(logits, axis=-1).astype(np.int32)
+        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+            targets = np.full(n, int(target), dtype=np.int64)
+        else:
+            targets = np.asarray(target)
+            if targets.ndim != 1 or targets.dtype.kind not in "iu":
+                raise ExplainError(
+                    f"target must be None (the top class), an int, or one int per input; got "
+                    f"{target!r}."
+                )
+            if len(targets) != n:
+                raise ExplainError(
+                    f"target has {len(targets)} entries but there are {n} inputs; give one "
+                    "class per input, or a single int for all."
+                )
+        bad = targets[(targets < 0) | (targets >= k)]
+        if bad.size:
+            raise ExplainError(
+                f"target {int(bad[0])} is out of range: the model's output has {k} "
+                f"class(es), so targets must be in 0..{k - 1}."
+            )
+        return targets.astype(np.int32)
+
+    # ----------------------------------------------------------------- compute
+    def forward(self, x, capture: Sequence[LayerInfo] = ()):
+        """Symbolic/eager forward pass: (scores (N, K), [captured outputs]).
+
+        Scores are pre-softmax when ``output="logit"`` and the head ends in softmax.
+        Meant to run inside ``tf.function``; captured outputs are live tensors of the
+        computation, so gradients can be taken with respect to them.
+        """
+        if not capture and self._strip is None:
+            out = self.model(x, training=False)
+            if isinstance(out, dict):
+                out = out[self.head_name]
+            elif isinstance(out, (list, tuple)):
+                out = out[self.head_index]
+            return out, []
+        if self.graph is None:
+            raise ExplainError(
+                f"{type(self.model).__name__} is a subclassed model, whose layers cannot be "
+                "reached. Build it with the Sequential or functional API to use this method."
+            )
+        captured: dict[int, Any] = {}
+        descend = set()
+        strip_op = None
+        if self._strip is not None:
+            strip_path, strip_op = self._strip
+            descend.update(id(op) for op in strip_path[:-1])
+        targets = {}
+        for info in capture:
+            model = self.model
+            for name in info.path[:-1]:
+                model = model.get_layer(name)
+                descend.add(id(model))
+            targets[id(info.layer)] = info
+        outputs = _run_graph(self.model, x, descend, targets, captured, strip_op)
+        if isinstance(outputs, dict):
+            out = outputs[self.head_name]
+        elif isinstance(outputs, (list, tuple)):
+            out = outputs[self.head_index]
+        else:
+            out = outputs
+        missing = [info.name for info in capture if id(info.layer) not in captured]
+        if missing:
+            raise ExplainError(
+                f"layer(s) {missing} are not on the path from the input to the output; "
+                "choose a layer the prediction depends on."
+            )
+        return out, [captured[id(info.layer)] for info in capture]
+
+    def function(self, key, build: Callable[[], Callable]):
+        """The compiled function stored under ``key``, built on first use."""
+        fn = self.functions.get(key)
+        if fn is None:
+            fn = self.functions[key] = build()
+        return fn
+
+    def counted(self, python_fn):
+        """Wraps the Python body of a tf.function so every trace is counted."""
+
+        def body(*args):
+            self.trace_count += 1
+            return python_fn(*args)
+
+        return body
+
+    def input_spec(self):
+        tf = _tf()
+        return tf.TensorSpec((None,) + self.input_shape, tf.float32)
+
+    def scores(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """The explained score of every class, (N, K) float32, batched and compiled."""
+        tf = _tf()
+
+        def build():
+            def scores_fn(xb):
+                out, _ = self.forward(xb)
+                return tf.cast(out, tf.float32)
+
+            return tf.function(self.counted(scores_fn), input_signature=[self.input_spec()])
+
+        fn = self.function("scores", build)
+        parts = [fn(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts).reshape(len(x), -1)
+
+    def probabilities(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """What the model's head outputs for display: probabilities when it ends in softmax or
+        sigmoid (recomputed from the explained logits, which is exact), else the raw output."""
+        scores = self.scores(x, batch_size)
+        if self._strip is None:
+            return scores
+        if self.final_activation == "sigmoid":
+            return 1.0 / (1.0 + np.exp(-scores))
+        z = scores - scores.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def _shape_fits(shape, expected) -> bool:
+    return len(shape) == len(expected) and all(
+        e is None or int(s) == e for s, e in zip(shape, expected)
+    )
+
+
+def _run_graph(model, inputs, descend, targets, captured, strip_op):
+    """Run ``model``'s functional graph on ``inputs``, with the hooks described above."""
+    graph = _functional_graph(model)
+
+    def operation_fn(op):
+        def call(*args, **kwargs):
+            if "training" in getattr(op, "_call_context_args", ()):
+                kwargs["training"] = False
+            if id(op) in descend:
+                out = _run_graph(op, args[0], descend, targets, captured, strip_op)
+                if isinstance(out, (list, tuple)) and len(out) == 1:
+                    out = out[0]
+            elif strip_op is not None and op is strip_op.op:
+                out = strip_op(*args, **kwargs)
+            else:
+                out = op(*args, **kwargs)
+            if id(op) in targets:
+                captured[id(op)] = out
+            return out
+
+        return call
+
+    flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    return graph._run_through_graph(flat, operation_fn=operation_fn)
+
+
+_ADAPTERS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def adapt(model, output: str = "logit", head=None) -> ModelAdapter:
+    """The ModelAdapter for ``model`` (reused across calls, so compiled functions are too)."""
+    if isinstance(model, ModelAdapter):
+        return model
+    key = ("logit" if output == "logits" else output, head)
+    try:
+        per_model = _ADAPTERS.setdefault(model, {})
+    except TypeError:  # not weak-referenceable: adapt afresh
+        return ModelAdapter(model, output, head)
+    adapter = per_model.get(key)
+    if adapter is None:
+        adapter = per_model[key] = ModelAdapter(model, output, head)
+    return adapter
