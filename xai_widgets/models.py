@@ -71,6 +71,7 @@ class LayerInfo:
         shape = self.output_shape
         return (
             shape is not None
+            and self.kind != "InputLayer"
             and len(shape) == 4
             and shape[1] is not None
             and shape[2] is not None
@@ -447,14 +448,24 @@ class ModelAdapter:
             fn = self.functions[key] = build()
         return fn
 
-    def counted(self, python_fn):
-        """Wraps the Python body of a tf.function so every trace is counted."""
+    def compile(self, python_fn, input_signature):
+        """``tf.function`` of ``python_fn`` whose traces are counted in ``trace_count``.
+
+        Autograph is off: the traced code has no tensor-dependent Python control flow, and
+        our ExplainErrors raised while tracing reach the caller as they are.
+        """
+        tf = _tf()
 
         def body(*args):
             self.trace_count += 1
             return python_fn(*args)
 
-        return body
+        body.__name__ = python_fn.__name__
+        fn = tf.function(body, input_signature=input_signature, autograph=False)
+        # Trace now, before any data flows: errors found while tracing (no gradient, a
+        # layer off the path) are raised before the first batch is computed.
+        fn.get_concrete_function()
+        return fn
 
     def input_spec(self):
         tf = _tf()
@@ -469,7 +480,7 @@ class ModelAdapter:
                 out, _ = self.forward(xb)
                 return tf.cast(out, tf.float32)
 
-            return tf.function(self.counted(scores_fn), input_signature=[self.input_spec()])
+            return self.compile(scores_fn, [self.input_spec()])
 
         fn = self.function("scores", build)
         parts = [fn(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]

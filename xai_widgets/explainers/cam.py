@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ExplainError
+from ..models import _is_model
 from .base import Option, register
 
 
@@ -20,7 +21,7 @@ def resolve_layer(adapter, layer):
         return adapter.default_spatial_layer()
     info = adapter.find_layer(layer)
     if not info.is_spatial:
-        spatial = [i.name for i in adapter.layers() if i.is_spatial]
+        spatial = [i.name for i in adapter.layers() if i.is_spatial and not _is_model(i.layer)]
         raise ExplainError(
             f"layer {info.name!r} has output shape {info.output_shape}, not a spatial map "
             f"(batch, height, width, channels). Layers with spatial outputs: {spatial}."
@@ -46,8 +47,7 @@ def layer_activations_and_gradients(adapter, info, x, targets, runner):
             return tf.cast(acts, tf.float32), tf.cast(grads, tf.float32)
 
         ints = tf.TensorSpec((None,), tf.int32)
-        return tf.function(adapter.counted(cam_gradients),
-                           input_signature=[adapter.input_spec(), ints])
+        return adapter.compile(cam_gradients, [adapter.input_spec(), ints])
 
     fn = adapter.function(("cam_gradients", info.path), build)
     runner.plan(len(x))

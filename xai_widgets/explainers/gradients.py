@@ -138,10 +138,7 @@ def _path_gradients(adapter):
         spec = adapter.input_spec()
         ints = tf.TensorSpec((None,), tf.int32)
         floats = tf.TensorSpec((None,), tf.float32)
-        return tf.function(
-            adapter.counted(path_gradients),
-            input_signature=[spec, spec, ints, floats, floats, ints],
-        )
+        return adapter.compile(path_gradients, [spec, spec, ints, floats, floats, ints])
 
     return adapter.function("path_gradients", build)
 
@@ -162,9 +159,7 @@ def _noisy_gradients(adapter):
 
         spec = adapter.input_spec()
         ints = tf.TensorSpec((None,), tf.int32)
-        return tf.function(
-            adapter.counted(noisy_gradients), input_signature=[spec, ints, spec, ints]
-        )
+        return adapter.compile(noisy_gradients, [spec, ints, spec, ints])
 
     return adapter.function("noisy_gradients", build)
 
@@ -237,7 +232,6 @@ def gradient_x_input(adapter, x, targets, runner):
 def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blur_sigma):
     alphas, weights = quadrature(rule, steps)
     baselines = make_baselines(baseline, x, blur_sigma)
-    runner.plan(len(x))  # the baselines' forward pass
     average_gradient = path_integral(adapter, x, baselines, targets, runner, alphas, weights)
     attributions = (x - baselines) * average_gradient
     n = np.arange(len(x))

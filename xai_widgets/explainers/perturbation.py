@@ -42,10 +42,10 @@ def _occluded_scores(adapter):
 
         ints = tf.TensorSpec((None,), tf.int32)
         scalar = tf.TensorSpec((), tf.int32)
-        return tf.function(
-            adapter.counted(occluded_scores),
-            input_signature=[adapter.input_spec(), ints, ints, ints, scalar, scalar,
-                             tf.TensorSpec((None,), tf.float32), ints],
+        return adapter.compile(
+            occluded_scores,
+            [adapter.input_spec(), ints, ints, ints, scalar, scalar,
+             tf.TensorSpec((None,), tf.float32), ints],
         )
 
     return adapter.function("occluded_scores", build)
