@@ -75,3 +75,18 @@ def test_params_record_every_option_used(model):
     assert exp.params == {"samples": 4, "noise": 0.15, "squared": False, "seed": 0,
                           "batch_size": 32, "output": "logit", "head": exp.params["head"],
                           "score": "logit (before softmax)"}
+
+
+def test_weights_changed_after_the_first_explanation_are_seen(keras):
+    """The adapter reads the user's variables live (no snapshot of the softmax layer)."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax",
+                                                                    name="head")])
+    x = np.ones((1, 3), np.float32)
+    model.get_layer("head").set_weights([np.zeros((3, 2), np.float32), np.zeros(2, np.float32)])
+    before = xw.explain(model, x, method="saliency", target=1)
+    np.testing.assert_allclose(before.attributions, 0.0)
+    kernel = np.array([[1, 2], [3, 4], [5, 6]], np.float32)
+    model.get_layer("head").set_weights([kernel, np.zeros(2, np.float32)])
+    after = xw.explain(model, x, method="saliency", target=1)
+    np.testing.assert_allclose(after.attributions[0], kernel[:, 1])
+    np.testing.assert_allclose(after.scores, [12.0])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEMO_VERSION = 1  # bump when a trainer changes, so stale cached models are not reused
+DEMO_VERSION = 2  # bump when a trainer changes, so stale cached models are not reused
 
 SHAPE_CLASSES = ("circle", "square", "triangle")
 
@@ -146,7 +146,7 @@ def shapes_dataset(n: int = 1200, size: int = 32, seed: int = 0):
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
     for i in range(n):
         img = rng.uniform(0.0, 0.25, (size, size, 3)).astype(np.float32)
-        r = rng.uniform(0.16, 0.24) * size
+        r = rng.uniform(0.11, 0.16) * size
         cy, cx = rng.uniform(r + 1, size - r - 1, 2)
         mask = _shape_mask(SHAPE_CLASSES[y[i]], size, cy, cx, r)
         # The distractor: a thin bar somewhere else, in another random colour.

@@ -107,10 +107,23 @@ def completeness_delta(model, explanation) -> np.ndarray:
     return (total - (f_x - f_base)).astype(np.float32)
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties sharing their average rank."""
+    flat = values.ravel()
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts_group = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.cumsum(starts_group) - 1
+    starts = np.flatnonzero(starts_group)
+    ends = np.r_[starts[1:], len(flat)]
+    ranks = np.empty(len(flat), np.float64)
+    ranks[order] = ((starts + ends - 1) / 2.0)[group]
+    return ranks
+
+
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two arrays (ties broken by position)."""
-    ra = np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable").astype(np.float64)
-    rb = np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable").astype(np.float64)
+    """Spearman rank correlation of two arrays (ties get their average rank)."""
+    ra, rb = _ranks(np.asarray(a)), _ranks(np.asarray(b))
     ra -= ra.mean()
     rb -= rb.mean()
     denom = np.sqrt((ra * ra).sum() * (rb * rb).sum())

@@ -20,7 +20,6 @@ counts how often any of them was traced, for the tests that guard against retrac
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import weakref
 from typing import Any, Callable, Sequence
@@ -126,31 +125,45 @@ def _output_producer(graph, index):
     return None if history is None else history.operation
 
 
+class _WithoutActivation:
+    """A read-only view of a layer whose ``activation`` is linear.
+
+    Every other attribute (the weight variables above all) is read from the user's layer at
+    call time, so later training is seen and nothing of the layer is copied or changed.
+    """
+
+    def __init__(self, layer):
+        object.__setattr__(self, "_layer", layer)
+
+    def __getattr__(self, name):
+        if name == "activation":
+            return _keras().activations.linear
+        return getattr(self._layer, name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("read-only view of a user's layer")
+
+
 class _PreActivation:
     """Calls a layer whose last step is a softmax/sigmoid without that step.
 
     Softmax layers (and ``keras.ops.softmax`` nodes) return their input. Layers with an
-    ``activation`` attribute (Dense, Conv, ...) are called through a shallow copy whose
-    activation is linear: the copy shares the user's weight variables (so later training is
-    seen), and the user's layer object is never touched.
+    ``activation`` attribute (Dense, Conv, ...) run their own ``call`` on a
+    :class:`_WithoutActivation` view of themselves.
     """
 
     def __init__(self, op):
-        keras = _keras()
         self.op = op
-        if type(op).__name__ in ("Softmax", "Sigmoid") or (
-            type(op).__name__ == "Activation" and _activation_name(op)
-        ):
-            self.linear = None
+        if type(op).__name__ in ("Softmax", "Sigmoid", "Activation"):
+            self.view = None
         else:
-            self.linear = copy.copy(op)
-            object.__setattr__(self.linear, "activation", keras.activations.linear)
+            self.view = _WithoutActivation(op)
 
     def __call__(self, *args, **kwargs):
-        if self.linear is None:
+        if self.view is None:
             return args[0]
-        kwargs = {k: v for k, v in kwargs.items() if k in ("training",)}
-        return self.linear.call(*args, **kwargs)
+        kwargs = {k: v for k, v in kwargs.items() if k == "training"}
+        return type(self.op).call(self.view, *args, **kwargs)
 
 
 class ModelAdapter:
