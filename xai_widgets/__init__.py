@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import demo, metrics
+from . import demo, metrics, plotting
 from .errors import Cancelled, ExplainError
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
@@ -17,5 +17,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "ModelAdapter", "adapt", "demo", "explain",
-    "methods", "metrics", "__version__",
+    "methods", "metrics", "plotting", "__version__",
 ]

@@ -18,26 +18,41 @@ def display_image(image: np.ndarray) -> tuple[np.ndarray, str | None]:
     return img, ("gray" if img.ndim == 2 else None)
 
 
-def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alpha: float = 0.6):
+def overlay(ax, image, heatmap, signed: bool, alpha: float = 0.7, cmap=None):
+    """Draw ``image`` with ``heatmap`` over it; returns the heatmap's AxesImage (colorbar).
+
+    The heatmap's opacity grows with |value| (up to ``alpha``), so the image shows through
+    where the attribution is near zero. Signed maps use a diverging colormap centred at 0.
+    """
+    heat = np.asarray(heatmap, dtype=np.float32)
+    limit = float(np.abs(heat).max()) or 1.0
+    img, img_cmap = display_image(image)
+    interpolation = "nearest" if max(heat.shape) < 64 else "bilinear"
+    ax.imshow(img, cmap=img_cmap, interpolation="nearest")
+    im = ax.imshow(
+        heat,
+        cmap=cmap or (SIGNED_CMAP if signed else MAGNITUDE_CMAP),
+        vmin=-limit if signed else 0.0,
+        vmax=limit,
+        alpha=np.clip(np.abs(heat) / limit, 0.0, 1.0) * alpha,
+        interpolation=interpolation,
+    )
+    ax.axis("off")
+    return im
+
+
+def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alpha: float = 0.7):
     import matplotlib.pyplot as plt
 
     if exp.heatmaps is None:
         raise ValueError("this explanation has no image heatmaps to plot (non-image inputs)")
     n = min(len(exp.targets), max_images)
-    cmap = cmap or (SIGNED_CMAP if exp.signed else MAGNITUDE_CMAP)
     fig, axes = plt.subplots(1, n, figsize=(2.4 * n, 2.8), squeeze=False)
     for i, ax in enumerate(axes[0]):
-        heat = exp.heatmaps[i]
-        limit = float(np.abs(heat).max()) or 1.0
-        lo, hi = (-limit, limit) if exp.signed else (0.0, limit)
-        img, img_cmap = display_image(exp.inputs[i])
-        ax.imshow(img, cmap=img_cmap, interpolation="nearest")
-        im = ax.imshow(heat, cmap=cmap, vmin=lo, vmax=hi, alpha=alpha,
-                       interpolation="nearest" if heat.shape[0] < 64 else "bilinear")
+        im = overlay(ax, exp.inputs[i], exp.heatmaps[i], exp.signed, alpha, cmap)
         target = int(exp.targets[i])
         name = class_names[target] if class_names is not None else str(target)
         ax.set_title(f"{name} ({exp.scores[i]:.2f})", fontsize=9)
-        ax.axis("off")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.suptitle(f"{exp.method} ({exp.params.get('score', '')})", fontsize=10)
     fig.tight_layout()
