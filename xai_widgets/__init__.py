@@ -12,10 +12,11 @@ from . import demo, metrics, plotting
 from .errors import Cancelled, ExplainError
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
+from .widgets import ImageExplainer
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "ImageExplainer", "ModelAdapter", "adapt", "demo", "explain",
     "methods", "metrics", "plotting", "__version__",
 ]

@@ -1,0 +1,310 @@
+// ImageExplainer view: the image with its heatmap, view controls handled here in the browser,
+// and controls that ask the kernel (method, class, options, image, compare) through traits.
+import { colorbarRGBA, COLORMAPS } from "./colormap.js";
+import { bytesOf, debounce, h, replaceChildren } from "./dom.js";
+import { colourSettings, OverlayPanel, prepareHeatmap } from "./panel.js";
+import { formatTick, niceTicks } from "./ticks.js";
+
+const VIEW_KEYS = ["opacity", "threshold", "colormap", "absolute", "heatmap_only"];
+const STAGE_PX = 360; // the largest side of the main canvas, in CSS pixels
+
+function readView(model) {
+  return Object.fromEntries(VIEW_KEYS.map((k) => [k, model.get(k)]));
+}
+
+async function decodePNG(value) {
+  const blob = new Blob([bytesOf(value)], { type: "image/png" });
+  return createImageBitmap(blob);
+}
+
+/** Inputs for a method's options, from the registry's description. */
+function optionInput(name, spec, value, layers) {
+  const current = value === undefined ? spec.default : value;
+  const common = { dataset: { option: name, testid: `option-${name}` }, title: spec.doc };
+  if (spec.kind === "bool") return h("input", { ...common, type: "checkbox", checked: Boolean(current) });
+  if (spec.kind === "choice" || spec.kind === "layer" || spec.kind === "baseline") {
+    const choices = spec.kind === "layer" ? ["", ...layers] : spec.kind === "baseline" ? ["zeros", "blur"] : spec.choices;
+    return h("select", common, choices.map((c) =>
+      h("option", { value: c, text: c === "" ? "(last spatial layer)" : c, selected: c === (current ?? "") })));
+  }
+  const input = h("input", { ...common, type: spec.kind === "fill" ? "text" : "number",
+    value: current === null || current === undefined ? "" : String(current), placeholder: "auto" });
+  if (spec.kind === "int") input.step = "1";
+  if (spec.kind === "float") input.step = "any";
+  if (spec.minimum !== undefined) input.min = String(spec.minimum);
+  if (spec.maximum !== undefined) input.max = String(spec.maximum);
+  return input;
+}
+
+function readOption(input, spec) {
+  if (spec.kind === "bool") return input.checked;
+  const raw = input.value.trim();
+  if (raw === "") return undefined; // back to the default
+  if (spec.kind === "int") return Number.parseInt(raw, 10);
+  if (spec.kind === "float") return Number(raw);
+  if (spec.kind === "fill") return raw === "mean" ? raw : Number(raw);
+  return raw;
+}
+
+function render({ model, el }) {
+  const cleanups = [];
+  const listen = (event, fn) => {
+    model.on(event, fn);
+    cleanups.push(() => model.off(event, fn));
+  };
+  const save = () => {
+    try {
+      model.save_changes();
+    } catch (err) {
+      // A static export has no kernel to save to: the view keeps working without one.
+    }
+  };
+  const saveView = debounce(save, 400); // view state reaches Python, without any compute
+
+  // ---- layout -----------------------------------------------------------------------
+  const methodSelect = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
+  const classes = h("div", { class: "xw-classes", dataset: { testid: "classes" } });
+  const optionsBox = h("form", { class: "xw-options", dataset: { testid: "options" } });
+  const compareBox = h("div", { class: "xw-compare-choices" });
+  const canvas = h("canvas", { class: "xw-overlay", dataset: { testid: "overlay" } });
+  const grid = h("div", { class: "xw-grid", dataset: { testid: "compare-grid" } });
+  const stage = h("div", { class: "xw-stage" }, [canvas, grid]);
+  const opacity = h("input", { type: "range", min: "0", max: "1", step: "0.01", dataset: { testid: "opacity" } });
+  const threshold = h("input", { type: "range", min: "0", max: "99", step: "1", dataset: { testid: "threshold" } });
+  const colormap = h("select", { dataset: { testid: "colormap" } }, [
+    h("option", { value: "auto", text: "auto" }),
+    ...Object.entries(COLORMAPS).map(([name, cm]) => h("option", { value: name, text: cm.label || name })),
+  ]);
+  const absolute = h("input", { type: "checkbox", dataset: { testid: "absolute" } });
+  const heatmapOnly = h("input", { type: "checkbox", dataset: { testid: "heatmap-only" } });
+  const thresholdLabel = h("span", { class: "xw-value" });
+  const opacityLabel = h("span", { class: "xw-value" });
+  const colorbar = h("canvas", { class: "xw-colorbar", width: 256, height: 12, dataset: { testid: "colorbar" } });
+  const ticks = h("div", { class: "xw-ticks" });
+  const caption = h("div", { class: "xw-caption", dataset: { testid: "caption" } });
+  const progressBar = h("div", { class: "xw-progress-bar" });
+  const progress = h("div", { class: "xw-progress", dataset: { testid: "progress" } }, [progressBar]);
+  const cancel = h("button", { type: "button", class: "xw-cancel", text: "Cancel", dataset: { testid: "cancel" } });
+  const statusText = h("span", { class: "xw-status-text" });
+  const status = h("div", { class: "xw-status", dataset: { testid: "status", state: "idle" } }, [statusText, progress, cancel]);
+  const error = h("div", { class: "xw-error", dataset: { testid: "error" }, role: "alert" });
+  const thumbs = h("div", { class: "xw-thumbs" });
+
+  const row = (label, control, value) => h("label", { class: "xw-row" }, [h("span", { text: label }), control, value]);
+  const side = h("div", { class: "xw-side" }, [
+    row("Opacity", opacity, opacityLabel),
+    row("Hide below", threshold, thresholdLabel),
+    row("Colormap", colormap),
+    row("Absolute values", absolute),
+    row("Heatmap only", heatmapOnly),
+    h("div", { class: "xw-colorbar-box" }, [colorbar, ticks]),
+  ]);
+  const root = h("div", { class: "xw-image", dataset: { testid: "image-explainer" } }, [
+    h("div", { class: "xw-toolbar" }, [h("label", { class: "xw-row" }, [h("span", { text: "Method" }), methodSelect]), classes]),
+    optionsBox,
+    compareBox,
+    h("div", { class: "xw-main" }, [stage, side]),
+    caption,
+    status,
+    error,
+    thumbs,
+  ]);
+  el.append(root);
+
+  // ---- state --------------------------------------------------------------------------
+  const main = new OverlayPanel(canvas);
+  let panels = []; // compare mode
+  let bases = []; // ImageBitmaps, by image index
+  const thumbURLs = [];
+  let disposed = false;
+
+  const view = () => readView(model);
+  const redrawAll = (recolor) => {
+    const v = view();
+    const t0 = performance.now();
+    for (const panel of [main, ...panels]) recolor ? panel.redraw(v) : panel.composite(v);
+    root.dataset.redrawMs = (performance.now() - t0).toFixed(3);
+    drawColorbar();
+    updateCaption();
+  };
+
+  function drawColorbar() {
+    if (!main.heat) return;
+    const settings = colourSettings(main.heat, view());
+    const ctx = colorbar.getContext("2d");
+    const rgba = colorbarRGBA(settings.cmap, colorbar.width);
+    const image = new ImageData(colorbar.width, colorbar.height);
+    for (let y = 0; y < colorbar.height; y++) image.data.set(rgba, y * colorbar.width * 4);
+    ctx.putImageData(image, 0, 0);
+    const lo = settings.signed ? -settings.vmax : 0;
+    const hi = settings.vmax;
+    replaceChildren(ticks, niceTicks(lo, hi, 5).map((t) =>
+      h("span", { text: formatTick(t), style: { left: `${((t - lo) / (hi - lo || 1)) * 100}%` } })));
+  }
+
+  function updateCaption() {
+    const info = model.get("heatmap_info") || {};
+    const signed = info.signed && !model.get("absolute");
+    caption.textContent = (signed ? info.caption : info.caption_magnitude) || "";
+  }
+
+  function syncViewControls() {
+    const v = view();
+    opacity.value = String(v.opacity);
+    threshold.value = String(v.threshold);
+    colormap.value = v.colormap;
+    absolute.checked = v.absolute;
+    heatmapOnly.checked = v.heatmap_only;
+    opacityLabel.textContent = `${Math.round(v.opacity * 100)}%`;
+    thresholdLabel.textContent = `${Math.round(v.threshold)}th pct`;
+  }
+
+  function renderMethods() {
+    const methods = model.get("methods") || {};
+    replaceChildren(methodSelect, Object.entries(methods).map(([name, m]) =>
+      h("option", { value: name, text: m.label, selected: name === model.get("method") })));
+    const compare = new Set(model.get("compare") || []);
+    replaceChildren(compareBox, [h("span", { text: "Compare:" }), ...Object.entries(methods).map(([name, m]) =>
+      h("label", {}, [h("input", { type: "checkbox", checked: compare.has(name), dataset: { compare: name },
+        on: { change: onCompareChange } }), h("span", { text: m.label })]))]);
+  }
+
+  function renderOptions() {
+    const spec = (model.get("methods") || {})[model.get("method")];
+    if (!spec) return replaceChildren(optionsBox);
+    const values = model.get("options") || {};
+    const layers = model.get("layers") || [];
+    const fields = Object.entries(spec.options)
+      .filter(([name]) => name !== "batch_size")
+      .map(([name, o]) => h("label", { class: "xw-row" }, [h("span", { text: name }), optionInput(name, o, values[name], layers)]));
+    replaceChildren(optionsBox, [...fields, fields.length ? h("button", { type: "submit", text: "Apply", dataset: { testid: "apply" } }) : null]);
+  }
+
+  function renderClasses() {
+    const target = model.get("target");
+    const top = model.get("top_classes") || [];
+    const button = (index, label) => h("button", {
+      type: "button",
+      class: index === target ? "xw-class xw-active" : "xw-class",
+      dataset: { testid: "class-option", class: String(index) },
+      text: label,
+      on: { click: () => { model.set("target", index); save(); } },
+    });
+    replaceChildren(classes, [
+      button(-1, "Top class"),
+      ...top.map((c) => button(c.index, `${c.name} ${(c.probability * 100).toFixed(1)}%`)),
+    ]);
+  }
+
+  function renderStatus() {
+    const state = model.get("status");
+    status.dataset.state = state;
+    progressBar.style.width = `${Math.round((model.get("progress") || 0) * 100)}%`;
+    cancel.disabled = state !== "busy";
+    statusText.textContent = state === "busy" ? "Computing…" : "";
+    const message = model.get("error");
+    error.textContent = state === "error" ? message : "";
+    error.hidden = state !== "error";
+  }
+
+  async function loadImages() {
+    const images = model.get("images") || [];
+    thumbURLs.splice(0).forEach((u) => URL.revokeObjectURL(u));
+    bases = await Promise.all(images.map(decodePNG));
+    if (disposed) return;
+    replaceChildren(thumbs, images.length > 1 ? images.map((img, i) => {
+      const url = URL.createObjectURL(new Blob([bytesOf(img)], { type: "image/png" }));
+      thumbURLs.push(url);
+      return h("img", { src: url, alt: `image ${i}`, class: i === model.get("index") ? "xw-thumb xw-active" : "xw-thumb",
+        dataset: { testid: "thumb", index: String(i) },
+        on: { click: () => { model.set("index", i); save(); } } });
+    }) : []);
+    updateHeatmaps();
+  }
+
+  function updateHeatmaps() {
+    const payload = model.get("heatmap");
+    const index = model.get("index");
+    main.setBase(bases[index] || null);
+    if (payload && payload.view) main.setHeatmap(prepareHeatmap(payload, model.get("heatmap_info")));
+    main.resize(STAGE_PX);
+    const compared = model.get("compare_heatmaps") || [];
+    panels = compared.map((c) => {
+      const panelCanvas = h("canvas", { class: "xw-overlay", dataset: { testid: "compare-panel" } });
+      const panel = new OverlayPanel(panelCanvas);
+      panel.setBase(bases[index] || null);
+      panel.setHeatmap(prepareHeatmap(c.heatmap, c.info));
+      panel.resize(Math.floor(STAGE_PX / Math.min(2, compared.length || 1)));
+      panel.figure = h("figure", {}, [panelCanvas, h("figcaption", { text: c.info.label })]);
+      return panel;
+    });
+    replaceChildren(grid, panels.map((p) => p.figure));
+    canvas.hidden = panels.length > 0;
+    for (const img of thumbs.children) img.classList.toggle("xw-active", img.dataset.index === String(index));
+    redrawAll(true);
+  }
+
+  // ---- events -------------------------------------------------------------------------
+  function onCompareChange() {
+    const chosen = [...compareBox.querySelectorAll("input[data-compare]")].filter((i) => i.checked).map((i) => i.dataset.compare);
+    model.set("compare", chosen);
+    save();
+  }
+  const setView = (key, value, recolor) => {
+    model.set(key, value); // local: the redraw below needs no kernel
+    syncViewControls();
+    redrawAll(recolor);
+    saveView();
+  };
+  opacity.addEventListener("input", () => setView("opacity", Number(opacity.value), false));
+  heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked, false));
+  threshold.addEventListener("input", () => setView("threshold", Number(threshold.value), true));
+  colormap.addEventListener("change", () => setView("colormap", colormap.value, true));
+  absolute.addEventListener("change", () => setView("absolute", absolute.checked, true));
+  methodSelect.addEventListener("change", () => { model.set("method", methodSelect.value); save(); });
+  optionsBox.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const spec = model.get("methods")[model.get("method")];
+    const options = {};
+    for (const input of optionsBox.querySelectorAll("[data-option]")) {
+      const value = readOption(input, spec.options[input.dataset.option]);
+      if (value !== undefined && !(typeof value === "number" && Number.isNaN(value))) options[input.dataset.option] = value;
+    }
+    model.set("options", options);
+    save();
+  });
+  cancel.addEventListener("click", () => model.send({ type: "cancel" }));
+
+  listen("change:images", loadImages);
+  listen("change:heatmap", updateHeatmaps);
+  listen("change:compare_heatmaps", updateHeatmaps);
+  listen("change:index", updateHeatmaps);
+  listen("change:top_classes", renderClasses);
+  listen("change:target", renderClasses);
+  listen("change:method", () => { renderMethods(); renderOptions(); });
+  listen("change:options", renderOptions);
+  listen("change:compare", renderMethods);
+  listen("change:status", renderStatus);
+  listen("change:progress", renderStatus);
+  listen("change:error", renderStatus);
+  for (const key of VIEW_KEYS) listen(`change:${key}`, () => { syncViewControls(); redrawAll(true); });
+  listen("change:height", () => { root.style.height = `${model.get("height")}px`; });
+
+  root.style.height = `${model.get("height")}px`;
+  syncViewControls();
+  renderMethods();
+  renderOptions();
+  renderClasses();
+  renderStatus();
+  loadImages();
+
+  return () => {
+    disposed = true;
+    saveView.cancel();
+    cleanups.forEach((fn) => fn());
+    thumbURLs.forEach((u) => URL.revokeObjectURL(u));
+    root.remove();
+  };
+}
+
+export default { render };

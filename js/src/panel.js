@@ -1,0 +1,95 @@
+// One image with a heatmap over it on a canvas. Recolouring (threshold, colormap, absolute)
+// happens at the heatmap's resolution; opacity only re-composites. Both are synchronous, so a
+// slider redraws in the same frame with no kernel round trip.
+import { decodeArray } from "./binary.js";
+import { colorize, defaultColormap } from "./colormap.js";
+import { percentileCutoff, sortedMagnitudes, symmetricMax } from "./threshold.js";
+
+/** Decode a heatmap trait ({view, dtype, shape} scaled by info.scale) once. */
+export function prepareHeatmap(payload, info) {
+  const { data, shape } = decodeArray(payload);
+  const scale = info && info.scale ? info.scale : 1;
+  const values = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) values[i] = data[i] * scale;
+  return {
+    values,
+    height: shape[0],
+    width: shape[1],
+    info: info || {},
+    sorted: sortedMagnitudes(values), // once per heatmap: thresholds become O(1)
+    vmax: symmetricMax(values),
+  };
+}
+
+/** The colour settings a view state implies for a heatmap. */
+export function colourSettings(heat, view) {
+  const signed = Boolean(heat.info.signed) && !view.absolute;
+  const cmap = view.colormap && view.colormap !== "auto" ? view.colormap : defaultColormap(signed);
+  const cutoff = view.threshold > 0 ? percentileCutoff(heat.sorted, view.threshold) : 0;
+  return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed };
+}
+
+export class OverlayPanel {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.heatCanvas = document.createElement("canvas");
+    this.base = null; // ImageBitmap of the input image
+    this.heat = null;
+    this.lastRedrawMs = 0;
+  }
+
+  setBase(bitmap) {
+    this.base = bitmap;
+  }
+
+  setHeatmap(heat) {
+    this.heat = heat;
+    this.heatCanvas.width = heat.width;
+    this.heatCanvas.height = heat.height;
+  }
+
+  /** Display size: fit (width x height) into `box` pixels keeping the aspect ratio. */
+  resize(box) {
+    const w = this.heat ? this.heat.width : this.base ? this.base.width : 1;
+    const h = this.heat ? this.heat.height : this.base ? this.base.height : 1;
+    const scale = Math.max(1, Math.floor(Math.min(box / w, box / h))) || 1;
+    const ratio = globalThis.devicePixelRatio || 1;
+    this.canvas.style.width = `${w * scale}px`;
+    this.canvas.style.height = `${h * scale}px`;
+    this.canvas.width = Math.round(w * scale * ratio);
+    this.canvas.height = Math.round(h * scale * ratio);
+  }
+
+  /** Recompute the heatmap's colours (threshold, colormap, absolute changed). */
+  recolor(view) {
+    if (!this.heat) return;
+    const rgba = colorize(this.heat.values, colourSettings(this.heat, view));
+    const ctx = this.heatCanvas.getContext("2d");
+    ctx.putImageData(new ImageData(rgba, this.heat.width, this.heat.height), 0, 0);
+  }
+
+  /** Draw base image and heatmap (opacity, heatmap-only changed). */
+  composite(view) {
+    const t0 = performance.now();
+    const ctx = this.canvas.getContext("2d");
+    const { width, height } = this.canvas;
+    const small = this.heat && Math.max(this.heat.width, this.heat.height) < 64;
+    ctx.clearRect(0, 0, width, height);
+    ctx.imageSmoothingEnabled = false;
+    if (this.base && !view.heatmap_only) ctx.drawImage(this.base, 0, 0, width, height);
+    if (this.heat) {
+      ctx.imageSmoothingEnabled = !small;
+      ctx.globalAlpha = view.heatmap_only ? 1 : view.opacity;
+      ctx.drawImage(this.heatCanvas, 0, 0, width, height);
+      ctx.globalAlpha = 1;
+    }
+    this.lastRedrawMs = performance.now() - t0;
+  }
+
+  redraw(view) {
+    const t0 = performance.now();
+    this.recolor(view);
+    this.composite(view);
+    this.lastRedrawMs = performance.now() - t0;
+  }
+}
