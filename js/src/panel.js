@@ -2,7 +2,7 @@
 // happens at the heatmap's resolution; opacity only re-composites. Both are synchronous, so a
 // slider redraws in the same frame with no kernel round trip.
 import { decodeArray } from "./binary.js";
-import { colorize, defaultColormap } from "./colormap.js";
+import { colorize, resolveColormap } from "./colormap.js";
 import { percentileCutoff, sortedMagnitudes, symmetricMax } from "./threshold.js";
 
 /** Decode a heatmap trait ({view, dtype, shape} scaled by info.scale) once. */
@@ -24,7 +24,9 @@ export function prepareHeatmap(payload, info) {
 /** The colour settings a view state implies for a heatmap. */
 export function colourSettings(heat, view) {
   const signed = Boolean(heat.info.signed) && !view.absolute;
-  const cmap = view.colormap && view.colormap !== "auto" ? view.colormap : defaultColormap(signed);
+  // One resolved name for both the heatmap and its colorbar (a diverging map is only used
+  // for signed values).
+  const cmap = resolveColormap(view.colormap, signed);
   const cutoff = view.threshold > 0 ? percentileCutoff(heat.sorted, view.threshold) : 0;
   return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed };
 }
