@@ -69,10 +69,12 @@ export function lut(name) {
  * options: cmap (name or "auto"), signed, absolute, vmax (default max |v|), cutoff (default 0).
  * - absolute: |v| over [0, vmax]; signed && !absolute: [-vmax, vmax] centred at 0;
  *   otherwise (magnitudes): [0, vmax]. Out-of-range values clamp to the ends.
- * - |v| < cutoff and NaN -> fully transparent (all zeros); everything else alpha 255.
+ * - |v| < cutoff and NaN -> fully transparent (all zeros); everything else alpha 255, or with
+ *   fade: true, alpha 255 * sqrt(|v| / vmax), so that near-zero attributions let the image
+ *   underneath show through (a white diverging centre would otherwise cover it).
  */
 export function colorize(values, options = {}) {
-  const { cmap = "auto", signed = false, absolute = false, cutoff = 0 } = options;
+  const { cmap = "auto", signed = false, absolute = false, cutoff = 0, fade = false } = options;
   const diverging = signed && !absolute;
   const table = lut(resolveColormap(cmap, diverging));
   const vmax = options.vmax > 0 && options.vmax < Infinity ? options.vmax : symmetricMax(values);
@@ -91,7 +93,7 @@ export function colorize(values, options = {}) {
     out[o] = table[k];
     out[o + 1] = table[k + 1];
     out[o + 2] = table[k + 2];
-    out[o + 3] = 255;
+    out[o + 3] = fade ? (a >= vmax ? 255 : Math.round(255 * Math.sqrt(a / vmax))) : 255;
   }
   return out;
 }

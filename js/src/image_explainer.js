@@ -101,13 +101,13 @@ function render({ model, el }) {
   ]);
   const root = h("div", { class: "xw-image", dataset: { testid: "image-explainer" } }, [
     h("div", { class: "xw-toolbar" }, [h("label", { class: "xw-row" }, [h("span", { text: "Method" }), methodSelect]), classes]),
+    thumbs,
     optionsBox,
     compareBox,
     h("div", { class: "xw-main" }, [stage, side]),
     caption,
     status,
     error,
-    thumbs,
   ]);
   el.append(root);
 
@@ -257,7 +257,7 @@ function render({ model, el }) {
     saveView();
   };
   opacity.addEventListener("input", () => setView("opacity", Number(opacity.value), false));
-  heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked, false));
+  heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked, true));
   threshold.addEventListener("input", () => setView("threshold", Number(threshold.value), true));
   colormap.addEventListener("change", () => setView("colormap", colormap.value, true));
   absolute.addEventListener("change", () => setView("absolute", absolute.checked, true));

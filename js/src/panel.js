@@ -28,7 +28,8 @@ export function colourSettings(heat, view) {
   // for signed values).
   const cmap = resolveColormap(view.colormap, signed);
   const cutoff = view.threshold > 0 ? percentileCutoff(heat.sorted, view.threshold) : 0;
-  return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed };
+  // Over the image, opacity follows |value|; alone ("heatmap only") every pixel is opaque.
+  return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed, fade: !view.heatmap_only };
 }
 
 export class OverlayPanel {

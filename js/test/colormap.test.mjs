@@ -106,3 +106,13 @@ test("colorize timing on 512x512 (printed, not asserted)", () => {
   const ms = (performance.now() - t0) / runs;
   console.log(`colorize 512x512: ${ms.toFixed(2)} ms per call`);
 });
+
+test("fade: alpha grows with sqrt(|v| / vmax), zero is transparent, cutoff still hides", () => {
+  const values = new Float32Array([0, 0.25, -1, 1, 4, 0.01]);
+  const out = colorize(values, { signed: true, vmax: 1, fade: true, cutoff: 0.05 });
+  const alpha = [3, 7, 11, 15, 19, 23].map((i) => out[i]);
+  assert.deepEqual(alpha, [0, 128, 255, 255, 255, 0]);
+  const plain = colorize(values, { signed: true, vmax: 1 });
+  assert.equal(plain[7], 255);
+  assert.deepEqual([...out.slice(4, 7)], [...plain.slice(4, 7)]); // colours unchanged
+});

@@ -258,8 +258,10 @@ class ImageExplainer(ComputeWidget):
             if not self.heatmap_only:
                 img, img_cmap = display_image(exp.inputs[0])
                 ax.imshow(img, cmap=img_cmap, interpolation="nearest")
+            # As in the browser: over the image, opacity grows with sqrt(|value|).
+            fade = np.sqrt(np.clip(np.nan_to_num(np.abs(heat)) / limit, 0.0, 1.0))
             im = ax.imshow(heat, cmap=cmap, vmin=-limit if signed else 0.0, vmax=limit,
-                           alpha=1.0 if self.heatmap_only else self.opacity,
+                           alpha=1.0 if self.heatmap_only else self.opacity * fade,
                            interpolation="nearest" if max(heat.shape) < 64 else "bilinear")
             ax.axis("off")
             fig.colorbar(im, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
