@@ -476,9 +476,10 @@ class ModelAdapter:
         body.__name__ = python_fn.__name__
         fn = tf.function(body, input_signature=input_signature, autograph=False)
         # Trace now, before any data flows: errors found while tracing (no gradient, a
-        # layer off the path) are raised before the first batch is computed.
-        fn.get_concrete_function()
-        return fn
+        # layer off the path) are raised before the first batch is computed. The concrete
+        # function is what we call: it cannot retrace, and calling it skips tf.function's
+        # argument dispatch (about 0.3 ms a call, which matters for small models).
+        return fn.get_concrete_function()
 
     def input_spec(self):
         tf = _tf()

@@ -170,7 +170,8 @@ METHODS: dict[str, Method] = {}
 
 def register(name: str, label: str, description: str, signed: bool, space: str = "input",
              options: tuple[Option, ...] = ()):
-    """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method.
+    """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method
+    (``runner.logits`` holds the inputs' scores, so methods need not compute them again).
 
     Returns the public function ``method(model, inputs, targets=None, *, output, head,
     progress, cancel, **options) -> Explanation``.
@@ -216,8 +217,9 @@ class Runner:
     before each, and a True answer raises :class:`Cancelled` between batches.
     """
 
-    def __init__(self, batch_size: int, progress=None, cancel=None):
+    def __init__(self, batch_size: int, progress=None, cancel=None, logits=None):
         self.batch_size = int(batch_size)
+        self.logits = logits  # (N, K) explained scores of the inputs, already computed
         self.progress = progress
         self.cancel = cancel
         self.total = 0
@@ -247,7 +249,7 @@ def run_method(spec: Method, model, inputs, targets=None, *, output="logit", hea
     logits = adapter.scores(x)
     targets = adapter.resolve_targets(targets, len(x), logits)
     scores = logits[np.arange(len(x)), targets].astype(np.float32)
-    runner = Runner(options.pop("batch_size"), progress, cancel)
+    runner = Runner(options.pop("batch_size"), progress, cancel, logits)
     start = time.perf_counter()
     result = spec.compute(adapter, x, targets, runner, **options)
     seconds = time.perf_counter() - start

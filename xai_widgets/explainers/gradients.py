@@ -235,7 +235,7 @@ def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blu
     average_gradient = path_integral(adapter, x, baselines, targets, runner, alphas, weights)
     attributions = (x - baselines) * average_gradient
     n = np.arange(len(x))
-    f_x = adapter.scores(x)[n, targets]
+    f_x = runner.logits[n, targets]
     f_base = adapter.scores(baselines)[n, targets]
     delta = attributions.reshape(len(x), -1).sum(axis=1) - (f_x - f_base)
     shown = baseline if isinstance(baseline, str) else "array"

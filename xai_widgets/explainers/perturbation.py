@@ -87,19 +87,24 @@ def occlusion(adapter, x, targets, runner, patch, stride, fill):
     n_rows = n * per_input
     runner.plan(n_rows)
     fn = _occluded_scores(adapter)
-    base_scores = adapter.scores(x)[np.arange(n), targets]
-    drops = np.zeros((n, height, width), np.float64)
-    counts = np.zeros((n, height, width), np.float64)
+    scores = np.empty(n_rows, np.float32)
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
         which, k = rows // per_input, rows % per_input
         first, last = which[0], which[-1] + 1
-        scores = fn(x[first:last], (which - first).astype(np.int32), tops[k], lefts[k],
-                    np.int32(patch), np.int32(patch), fills[which], targets[which]).numpy()
-        for i, j, score in zip(which, k, scores):
-            window = (i, slice(tops[j], tops[j] + patch), slice(lefts[j], lefts[j] + patch))
-            drops[window] += base_scores[i] - score
-            counts[window] += 1.0
+        scores[start:stop] = fn(x[first:last], (which - first).astype(np.int32), tops[k],
+                                lefts[k], np.int32(patch), np.int32(patch), fills[which],
+                                targets[which]).numpy()
+    # Score drop of every (input, patch); each pixel averages the patches that cover it.
+    base_scores = runner.logits[np.arange(n), targets]
+    patch_drops = base_scores[:, None] - scores.reshape(n, per_input)
+    drops = np.zeros((n, height, width), np.float64)
+    counts = np.zeros((height, width), np.float64)
+    for j, (top, left) in enumerate(corners):
+        window = (slice(top, top + patch), slice(left, left + patch))
+        drops[(slice(None),) + window] += patch_drops[:, j, None, None]
+        counts[window] += 1.0
+    counts = counts[None]
     heatmaps = (drops / np.maximum(counts, 1.0)).astype(np.float32)
     if x.ndim == 4:  # spread each pixel's drop evenly over its channels (sums are kept)
         attributions = np.repeat(heatmaps[..., None] / x.shape[-1], x.shape[-1], axis=-1)
