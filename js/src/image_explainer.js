@@ -66,6 +66,7 @@ function render({ model, el }) {
   const classes = h("div", { class: "xw-classes", dataset: { testid: "classes" } });
   const optionsBox = h("form", { class: "xw-options", dataset: { testid: "options" } });
   const compareBox = h("div", { class: "xw-compare-choices" });
+  const compareDetails = h("details", { class: "xw-compare" }, [h("summary", { text: "Compare methods" }), compareBox]);
   const canvas = h("canvas", { class: "xw-overlay", dataset: { testid: "overlay" } });
   const grid = h("div", { class: "xw-grid", dataset: { testid: "compare-grid" } });
   const stage = h("div", { class: "xw-stage" }, [canvas, grid]);
@@ -103,7 +104,7 @@ function render({ model, el }) {
     h("div", { class: "xw-toolbar" }, [h("label", { class: "xw-row" }, [h("span", { text: "Method" }), methodSelect]), classes]),
     thumbs,
     optionsBox,
-    compareBox,
+    compareDetails,
     h("div", { class: "xw-main" }, [stage, side]),
     caption,
     status,
@@ -164,7 +165,8 @@ function render({ model, el }) {
     replaceChildren(methodSelect, Object.entries(methods).map(([name, m]) =>
       h("option", { value: name, text: m.label, selected: name === model.get("method") })));
     const compare = new Set(model.get("compare") || []);
-    replaceChildren(compareBox, [h("span", { text: "Compare:" }), ...Object.entries(methods).map(([name, m]) =>
+    if (compare.size) compareDetails.open = true;
+    replaceChildren(compareBox, [...Object.entries(methods).map(([name, m]) =>
       h("label", {}, [h("input", { type: "checkbox", checked: compare.has(name), dataset: { compare: name },
         on: { change: onCompareChange } }), h("span", { text: m.label })]))]);
   }
