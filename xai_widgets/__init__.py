@@ -12,11 +12,11 @@ from . import demo, metrics, plotting
 from .errors import Cancelled, ExplainError
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
-from .widgets import ImageExplainer
+from .widgets import ImageExplainer, LayerBrowser
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "ImageExplainer", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
     "methods", "metrics", "plotting", "__version__",
 ]

@@ -1,0 +1,159 @@
+"""LayerBrowser state and messages, driven the way the front end drives them."""
+
+import json
+
+import numpy as np
+import pytest
+import traitlets
+
+import xai_widgets as xw
+from xai_widgets import ExplainError
+from xai_widgets._encode import decode_payload
+from xai_widgets.explainers import activations as activations_module
+from xai_widgets.explainers.activations import dequantize
+
+
+@pytest.fixture
+def browser(digits):
+    model, (x, _), names = digits
+    return xw.LayerBrowser(model, x[0], class_names=names)
+
+
+def direct(model, name, x):
+    import keras
+
+    return keras.Model(model.inputs, model.get_layer(name).output).predict(x, verbose=0)[0]
+
+
+def test_starts_on_the_last_convolution_with_its_activations(browser, digits):
+    model, (x, _), _ = digits
+    assert browser.layer == "conv3"
+    np.testing.assert_allclose(browser.activations, direct(model, "conv3", x[:1]), rtol=1e-5,
+                               atol=1e-6)
+    assert [row["path"] for row in browser.view.layers][:2] == ["conv1", "conv2"]
+
+
+def test_selecting_a_layer_sends_only_its_maps_as_uint8(browser, digits):
+    model, (x, _), _ = digits
+    browser.layer = "conv1"
+    view = browser.view
+    assert view.activation["dtype"] == "uint8" and view.activation["shape"] == [8, 8, 32]
+    info = view.activation_info
+    assert info["kind"] == "spatial"
+    lo, hi = decode_payload(info["lo"]), decode_payload(info["hi"])
+    shown = dequantize(decode_payload(view.activation), lo, hi)
+    truth = direct(model, "conv1", x[:1])
+    assert (np.abs(shown - truth) <= (hi - lo) / 255 / 2 + 1e-5).all()
+    np.testing.assert_allclose(decode_payload(info["means"]), truth.mean(axis=(0, 1)), rtol=1e-5,
+                               atol=1e-6)
+    # the weights of conv1: 32 kernels 3x3 over one input channel
+    assert view.weights_info == {"kind": "conv", "shape": [32, 3, 3, 1], "lo": view.weights_info["lo"],
+                                 "hi": view.weights_info["hi"], "rgb": False}
+
+
+def test_a_dense_layer_is_a_vector_of_units_and_its_weights_a_matrix(browser, digits):
+    model, (x, _), _ = digits
+    browser.layer = "probabilities"
+    assert browser.view.activation_info["kind"] == "vector"
+    # the head's output is shown before its softmax: the logits
+    probs = model.predict(x[:1], verbose=0)[0]
+    z = np.exp(browser.activations - browser.activations.max())
+    np.testing.assert_allclose(z / z.sum(), probs, rtol=1e-5)
+    assert browser.view.weights_info["kind"] == "dense"
+    assert browser.view.weights_info["shape"] == [4 * 4 * 64, 10]
+
+
+def test_one_pass_per_target_whatever_the_number_of_layers_selected(browser, monkeypatch):
+    calls = []
+    original = activations_module.ActivationProbe.__call__
+    monkeypatch.setattr(activations_module.ActivationProbe, "__call__",
+                        lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    for name in ("conv1", "conv2", "pool", "flatten", "conv3"):
+        browser.layer = name
+    assert calls == []  # all from the pass made when the widget was created
+    browser.target = 4
+    browser.layer = "conv1"
+    assert len(calls) == 1
+
+
+def test_changing_the_class_from_the_browser_updates_contributions(browser):
+    before = decode_payload(browser.view.activation_info["contributions"]).copy()
+    path_before = browser.view.decision_path
+    browser.view.set_state({"target": 7})
+    assert browser.wait(60)
+    assert browser.view.status == "idle" and browser.target == 7
+    after = decode_payload(browser.view.activation_info["contributions"])
+    assert not np.allclose(before, after)
+    assert browser.view.decision_path != path_before
+    grads = browser.gradients
+    np.testing.assert_allclose(after, (browser.activations * grads).sum(axis=(0, 1)), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_decision_path_lists_the_layers_with_weights(browser):
+    steps = browser.view.decision_path
+    assert [s["layer"] for s in steps] == ["conv1", "conv2", "conv3", "probabilities"]
+    assert all(len(s["channels"]) == 3 for s in steps)
+    last = steps[-1]  # at the head, the top "channel" is the explained class itself
+    assert last["channels"][0] == browser.view.top_classes[0]["index"]
+
+
+def test_gradcam_for_the_selected_layer_is_one_request(browser, digits):
+    model, (x, _), _ = digits
+    browser.view.set_state({"gradcam_layer": "conv2"})
+    browser.wait(60)
+    info = browser.view.gradcam_info
+    assert info["layer"] == "conv2" and "Grad-CAM at conv2" in info["caption"]
+    shown = decode_payload(browser.view.gradcam).astype(np.float32) * info["scale"]
+    expected = xw.explain(model, x[:1], method="gradcam", layer="conv2").heatmaps[0]
+    np.testing.assert_allclose(shown, expected, atol=2e-3 * np.abs(expected).max())
+
+
+def test_histogram_follows_the_layer(browser):
+    browser.layer = "conv2"
+    bars = browser.histogram.marks[0]
+    assert int(np.sum(bars.y)) == 8 * 8 * 32
+    assert "conv2" in browser.histogram.title
+
+
+def test_arrays_travel_as_binary(browser):
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    state, paths, buffers = _remove_buffers(browser.view.get_state())
+    assert ["activation", "view"] in paths and ["weights", "view"] in paths
+    data = {k: v for k, v in state.items() if k not in ("_esm", "_css")}
+    assert len(json.dumps(data)) < 20000
+
+
+def test_layers_inside_a_nested_model_can_be_selected(keras):
+    keras.utils.set_random_seed(1)
+    backbone = keras.Sequential([keras.Input((8, 8, 3)),
+                                 keras.layers.Conv2D(4, 3, padding="same", activation="relu",
+                                                     name="inner_conv")], name="backbone")
+    inp = keras.Input((8, 8, 3))
+    out = keras.layers.Dense(2, activation="softmax")(
+        keras.layers.GlobalAveragePooling2D()(backbone(inp)))
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(0).uniform(size=(8, 8, 3)).astype(np.float32)
+    b = xw.LayerBrowser(model, x)
+    assert b.layer == "backbone/inner_conv"
+    np.testing.assert_allclose(b.activations, backbone.predict(x[None], verbose=0)[0], rtol=1e-5,
+                               atol=1e-6)
+    assert b.view.weights_info["rgb"] is True  # 3 input channels: kernels shown as RGB
+
+
+def test_bad_input(digits, browser):
+    model, (x, _), _ = digits
+    with pytest.raises(ExplainError, match=r"one input; got a batch of 2"):
+        xw.LayerBrowser(model, x[:2])
+    with pytest.raises(traitlets.TraitError, match=r"no layer named 'conv9'.*conv1"):
+        browser.layer = "conv9"
+    assert browser.layer == "conv3"
+    with pytest.raises(traitlets.TraitError, match=r"target 10 is out of range"):
+        browser.target = 10
+
+
+def test_histogram_axes_are_placed(browser):
+    bottom, left = browser.histogram.axes
+    assert (bottom.side, bottom.label) == ("bottom", "activation value")
+    assert (left.side, left.label) == ("left", "count")

@@ -1,0 +1,279 @@
+"""LayerBrowser: walk through a model's layers on your own input.
+
+One compiled forward+backward pass (``ActivationProbe``, built once per model) records every
+layer's output and its gradient for the target class; selecting a layer only quantises and
+sends that layer's maps (uint8 with per-channel ranges), never all layers at once. Sorting,
+how many channels to show, which channel is enlarged and the opacity are view-only: the
+browser handles them from data it has. A bqplot histogram of the layer's values sits below.
+"""
+
+from __future__ import annotations
+
+import ipywidgets
+import numpy as np
+import traitlets
+
+from .._encode import array_payload, heatmap_payload, png_bytes
+from ..errors import ExplainError
+from ..explainers import explain
+from ..explainers.activations import (
+    ActivationProbe, channel_contributions, decision_path, layer_table, quantize, weight_views)
+from ..explainers.cam import resolve_layer
+from ..models import adapt
+from .image import STATIC, TOP_K, caption
+from ._base import ComputeWidget
+
+HISTOGRAM_BINS = 40
+
+
+class LayerBrowserView(ComputeWidget):
+    """The anywidget part of :class:`LayerBrowser` (traits: js/CONTRACT.md)."""
+
+    _esm = STATIC / "layer_browser.js"
+    _css = STATIC / "layer_browser.css"
+
+    image = traitlets.Bytes().tag(sync=True)
+    image_size = traitlets.List(traitlets.Int()).tag(sync=True)
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    top_classes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    target = traitlets.Int(-1).tag(sync=True)
+    layers = traitlets.List(traitlets.Dict()).tag(sync=True)
+    layer = traitlets.Unicode("").tag(sync=True)
+    activation = traitlets.Dict().tag(sync=True)
+    activation_info = traitlets.Dict().tag(sync=True)
+    weights = traitlets.Dict().tag(sync=True)
+    weights_info = traitlets.Dict().tag(sync=True)
+    decision_path = traitlets.List(traitlets.Dict()).tag(sync=True)
+    gradcam_layer = traitlets.Unicode("").tag(sync=True)
+    gradcam = traitlets.Dict().tag(sync=True)
+    gradcam_info = traitlets.Dict().tag(sync=True)
+    # view only
+    order = traitlets.Unicode("mean").tag(sync=True)
+    count = traitlets.Int(32).tag(sync=True)
+    channel = traitlets.Int(-1).tag(sync=True)
+    opacity = traitlets.Float(0.6).tag(sync=True)
+    height = traitlets.Int(640).tag(sync=True)
+
+    def __init__(self, model, image, class_names=None, *, target=None, layer=None,
+                 output="logit", head=None):
+        self._adapter = adapt(model, output=output, head=head)
+        x = self._adapter.validate_inputs(image)
+        if len(x) != 1:
+            raise ExplainError(
+                f"LayerBrowser reads the layers for one input; got a batch of {len(x)}. "
+                "Pass one image, e.g. x[0]."
+            )
+        k = self._adapter.num_classes
+        names = [str(n) for n in class_names] if class_names is not None else [
+            str(i) for i in range(k)]
+        if len(names) != k:
+            raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
+                               "classes.")
+        self._x = x
+        self._probe = ActivationProbe(self._adapter)
+        self._rows = {row.path: row for row in layer_table(self._adapter)}
+        self._passes: dict[int, tuple[dict, dict, int]] = {}  # target -> (acts, grads, t)
+        self._gradcams: dict = {}
+        probs = self._adapter.probabilities(x)[0]
+        order = np.argsort(probs)[::-1][:TOP_K]
+        if layer is None:
+            try:
+                layer = "/".join(self._adapter.default_spatial_layer().path)
+            except ExplainError:
+                layer = self._probe.paths[0]
+        super().__init__(
+            image=png_bytes(x[0]) if x.ndim in (3, 4) else b"",
+            image_size=list(x.shape[1:3]) if x.ndim in (3, 4) else [],
+            class_names=names,
+            top_classes=[{"index": int(i), "name": names[i], "probability": float(probs[i])}
+                         for i in order],
+            target=-1 if target is None else int(target),
+            layers=[row.as_dict() for row in self._rows.values()],
+            layer=self._check_layer(layer),
+        )
+        self._run("layers", self._work)
+
+    # -- reading back -------------------------------------------------------------------
+    def _pass(self):
+        return self._passes.get(self.target)
+
+    def shown_activation(self) -> np.ndarray:
+        """The selected layer's output as computed so far (does not wait: safe to call from
+        observers, which may run on the worker thread)."""
+        return self._pass()[0][self.layer][0]
+
+    @property
+    def activations(self) -> np.ndarray:
+        """The selected layer's output for the input (without the batch axis)."""
+        self.wait()
+        return self.shown_activation()
+
+    @property
+    def gradients(self) -> np.ndarray:
+        """d(target score)/d(selected layer's output), without the batch axis."""
+        self.wait()
+        return self._pass()[1][self.layer][0]
+
+    # -- changes ------------------------------------------------------------------------
+    def _check_layer(self, path: str) -> str:
+        if path not in self._probe.paths:
+            info = self._adapter.find_layer(path)  # a clear error for unknown names
+            path = "/".join(info.path)
+            if path not in self._probe.paths:
+                raise ExplainError(f"layer {path!r} has no output to show (an input or a "
+                                   "nested model: pick one of its layers).")
+        return path
+
+    @traitlets.validate("layer")
+    def _validate_layer(self, proposal):
+        try:
+            return self._check_layer(proposal["value"])
+        except ExplainError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("target")
+    def _validate_target(self, proposal):
+        value = proposal["value"]
+        if value != -1 and not 0 <= value < self._adapter.num_classes:
+            raise traitlets.TraitError(
+                f"target {value} is out of range: the model has {self._adapter.num_classes} "
+                "classes (use -1 for the top class).")
+        return value
+
+    @traitlets.observe("layer", "target", "gradcam_layer")
+    def _changed(self, change):
+        self._run("layers", self._work)
+
+    # -- work ---------------------------------------------------------------------------
+    def _work(self, progress, cancelled):
+        target = self.target
+        if target not in self._passes:
+            acts, grads = self._probe(self._x, None if target == -1 else target)
+            resolved = int(self._adapter.resolve_targets(
+                None if target == -1 else target, 1, self._adapter.scores(self._x))[0])
+            self._passes[target] = (acts, grads, resolved)
+        acts, grads, resolved = self._passes[target]
+        gradcam = self._gradcam(resolved, progress, cancelled) if self.gradcam_layer else None
+        with self.hold_sync():
+            self.activation, self.activation_info = self._activation_payload(acts, grads)
+            self.weights, self.weights_info = self._weights_payload()
+            self.decision_path = decision_path(self._probe, acts, grads)
+            if gradcam is None:
+                self.gradcam, self.gradcam_info = {}, {}
+            else:
+                self.gradcam, self.gradcam_info = gradcam
+
+    def _activation_payload(self, acts, grads):
+        a, g = acts[self.layer][0], grads[self.layer][0]
+        if a.ndim == 3:
+            kind = "spatial"
+        elif a.ndim == 1:
+            kind = "vector"
+        else:
+            kind = "other"
+            a, g = a.reshape(-1), g.reshape(-1)
+        q, lo, hi = quantize(a)
+        axes = tuple(range(a.ndim - 1))
+        means = a.mean(axis=axes) if axes else a
+        contributions = channel_contributions(a[None], g[None])[0]
+        return array_payload(q, "uint8"), {
+            "kind": kind,
+            "shape": list(a.shape),
+            "lo": array_payload(lo), "hi": array_payload(hi),
+            "means": array_payload(means), "contributions": array_payload(contributions),
+        }
+
+    def _weights_payload(self):
+        info = self._adapter.find_layer(self.layer)
+        view = weight_views(info.layer)
+        if view["kind"] == "none":
+            return {}, {"kind": "none"}
+        values = view["kernels"] if view["kind"] == "conv" else view["matrix"]
+        limit = float(np.abs(values).max()) or 1.0
+        q = np.round((values + limit) / (2 * limit) * 255).astype(np.uint8)
+        rgb = view["kind"] == "conv" and values.shape[-1] == 3
+        return array_payload(q, "uint8"), {
+            "kind": view["kind"], "shape": list(values.shape), "lo": -limit, "hi": limit,
+            "rgb": rgb,
+        }
+
+    def _gradcam(self, target, progress, cancelled):
+        key = (self.gradcam_layer, target)
+        if key not in self._gradcams:
+            resolve_layer(self._adapter, self.gradcam_layer)  # clear error if not spatial
+            exp = explain(self._adapter, self._x, method="gradcam", target=target,
+                          layer=self.gradcam_layer, progress=progress, cancel=cancelled)
+            payload, scale = heatmap_payload(exp.heatmaps[0])
+            name = self.class_names[target]
+            self._gradcams[key] = (payload, {
+                "layer": self.gradcam_layer, "scale": scale, "signed": False,
+                "class_name": name, "score": float(exp.scores[0]),
+                "caption": caption(f"Grad-CAM at {self.gradcam_layer}", name,
+                                   float(exp.scores[0]), exp.params["score"], False),
+            })
+        return self._gradcams[key]
+
+
+class LayerBrowser(ipywidgets.VBox):
+    """Walk through a model's layers on one input.
+
+    >>> b = LayerBrowser(model, image, class_names=names)
+    >>> b.layer = "conv2"      # set from Python; the view follows
+    >>> b.activations          # the selected layer's numpy output
+    """
+
+    layer = traitlets.Unicode()
+    target = traitlets.Int(-1)
+
+    def __init__(self, model, image, class_names=None, *, target=None, layer=None,
+                 output="logit", head=None):
+        import bqplot
+
+        self.view = LayerBrowserView(model, image, class_names, target=target, layer=layer,
+                                     output=output, head=head)
+        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
+        self._bars = bqplot.Bars(x=np.zeros(1), y=np.zeros(1), scales={"x": x_scale, "y": y_scale},
+                                 padding=0.05, colors=["#4c72b0"])
+        self.histogram = bqplot.Figure(
+            marks=[self._bars],
+            axes=[bqplot.Axis(scale=x_scale, side="bottom", label="activation value", num_ticks=6),
+                  bqplot.Axis(scale=y_scale, side="left", label="count")],
+            layout=ipywidgets.Layout(height="220px", width="100%"),
+            fig_margin={"top": 30, "bottom": 45, "left": 60, "right": 20},
+            title="",
+        )
+        super().__init__(children=[self.view, self.histogram])
+        # the view is the source of truth: linking copies its values here first
+        traitlets.link((self.view, "layer"), (self, "layer"))
+        traitlets.link((self.view, "target"), (self, "target"))
+        self.view.observe(self._update_histogram, ["activation"])
+        self._update_histogram()
+
+    @traitlets.validate("layer")
+    def _validate_layer(self, proposal):
+        if not hasattr(self, "view"):
+            return proposal["value"]
+        try:
+            return self.view._check_layer(proposal["value"])
+        except ExplainError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @property
+    def activations(self) -> np.ndarray:
+        """The selected layer's output for the input (without the batch axis)."""
+        return self.view.activations
+
+    @property
+    def gradients(self) -> np.ndarray:
+        return self.view.gradients
+
+    def wait(self, timeout=None) -> bool:
+        return self.view.wait(timeout)
+
+    def _update_histogram(self, change=None):
+        values = self.view.shown_activation().ravel()
+        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+        with self._bars.hold_sync():
+            self._bars.x = (edges[:-1] + edges[1:]) / 2
+            self._bars.y = counts
+        self.histogram.title = f"{self.view.layer}: {values.size} values"
