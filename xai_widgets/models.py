@@ -503,7 +503,10 @@ class ModelAdapter:
     def probabilities(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """What the model's head outputs for display: probabilities when it ends in softmax or
         sigmoid (recomputed from the explained logits, which is exact), else the raw output."""
-        scores = self.scores(x, batch_size)
+        return self.to_probabilities(self.scores(x, batch_size))
+
+    def to_probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Explained scores -> what the head outputs (see :meth:`probabilities`)."""
         if self._strip is None:
             return scores
         if self.final_activation == "sigmoid":

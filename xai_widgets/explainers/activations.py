@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 
@@ -84,41 +85,94 @@ class ActivationProbe:
 
     >>> probe = ActivationProbe(model)
     >>> acts, grads = probe(x[:1], target=3)     # dicts: layer path -> numpy array
+
+    Tracing and optimising the pass of a large model takes seconds (MobileNetV2 on 2 CPU
+    cores: ~1 s to trace and ~0.8 s for the first run) while one eager pass takes ~0.4 s. With
+    ``compile_in_background=True`` the first calls run eagerly while a daemon thread compiles
+    the pass; later calls use the compiled function once it is ready, so no user action waits
+    for a trace.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, compile_in_background: bool = False):
         self.adapter = adapt(model)
         self.layers = probe_layers(self.adapter)
         self.paths = ["/".join(info.path) for info in self.layers]
-        self._fn = None
+        self._background = compile_in_background
+        self._compiler: threading.Thread | None = None
+        self._ready = threading.Event()
+        if "all_layers" in self.adapter.functions:
+            self._ready.set()
+
+    def _pass(self, xb, target):
+        """The pass itself (eager, or traced by _compiled)."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            out, captured = self.adapter.forward(xb, self.layers)
+            out = tf.cast(out, tf.float32)
+            # target -1: the top class, picked inside the same pass
+            top = tf.argmax(out, axis=-1, output_type=tf.int32)
+            resolved = tf.where(target < 0, top, target)
+            score = tf.gather(out, resolved, batch_dims=1)
+        grads = tape.gradient(score, captured,
+                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return ([tf.cast(a, tf.float32) for a in captured],
+                [tf.cast(g, tf.float32) for g in grads], out, resolved)
+
+    def _compile_and_warm(self, x):
+        try:
+            self._compiled()(np.zeros_like(x[:1]), np.full(1, -1, np.int32))
+        finally:
+            self._ready.set()
+
+    def _function(self):
+        """The compiled pass if ready (or if compiling now is wanted), else None."""
+        if self._ready.is_set():
+            return self._compiled()
+        if not self._background:
+            fn = self._compiled()
+            self._ready.set()
+            return fn
+        return None
+
+    def _start_compiling(self, x):
+        # After the eager pass, not before: tracing holds the GIL and would slow it down.
+        if self._compiler is None and not self._ready.is_set():
+            self._compiler = threading.Thread(target=self._compile_and_warm, args=(x,),
+                                              daemon=True, name="xai-widgets probe compile")
+            self._compiler.start()
 
     def _compiled(self):
         import tensorflow as tf
 
-        adapter, layers = self.adapter, self.layers
-
         def build():
-            def all_layers(xb, target):
-                with tf.GradientTape() as tape:
-                    out, captured = adapter.forward(xb, layers)
-                    score = tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
-                grads = tape.gradient(score, captured,
-                                      unconnected_gradients=tf.UnconnectedGradients.ZERO)
-                return ([tf.cast(a, tf.float32) for a in captured],
-                        [tf.cast(g, tf.float32) for g in grads])
-
             ints = tf.TensorSpec((None,), tf.int32)
-            return adapter.compile(all_layers, [adapter.input_spec(), ints])
+            return self.adapter.compile(self._pass, [self.adapter.input_spec(), ints])
 
-        return adapter.function("all_layers", build)
+        return self.adapter.function("all_layers", build)
+
+    def run(self, inputs, target=None) -> tuple[dict, dict, np.ndarray, np.ndarray]:
+        """(activations, gradients, scores (N, K), resolved targets (N,)) in one pass."""
+        x = self.adapter.validate_inputs(inputs)
+        if target is None:
+            targets = np.full(len(x), -1, np.int32)
+        else:
+            targets = self.adapter.resolve_targets(target, len(x), None)
+        fn = self._function()
+        if fn is None:
+            import tensorflow as tf
+
+            acts, grads, scores, resolved = self._pass(tf.constant(x), tf.constant(targets))
+            self._start_compiling(x)
+        else:
+            acts, grads, scores, resolved = fn(x, targets)
+        return ({p: a.numpy() for p, a in zip(self.paths, acts)},
+                {p: g.numpy() for p, g in zip(self.paths, grads)},
+                scores.numpy(), resolved.numpy())
 
     def __call__(self, inputs, target=None) -> tuple[dict, dict]:
-        x = self.adapter.validate_inputs(inputs)
-        logits = self.adapter.scores(x)
-        targets = self.adapter.resolve_targets(target, len(x), logits)
-        acts, grads = self._compiled()(x, targets)
-        return ({p: a.numpy() for p, a in zip(self.paths, acts)},
-                {p: g.numpy() for p, g in zip(self.paths, grads)})
+        acts, grads, _, _ = self.run(inputs, target)
+        return acts, grads
 
 
 def channel_contributions(activation: np.ndarray, gradient: np.ndarray) -> np.ndarray:

@@ -70,11 +70,16 @@ class LayerBrowserView(ComputeWidget):
             raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
                                "classes.")
         self._x = x
-        self._probe = ActivationProbe(self._adapter)
+        self._probe = ActivationProbe(self._adapter, compile_in_background=True)
         self._rows = {row.path: row for row in layer_table(self._adapter)}
         self._passes: dict[int, tuple[dict, dict, int]] = {}  # target -> (acts, grads, t)
         self._gradcams: dict = {}
-        probs = self._adapter.probabilities(x)[0]
+        if target is not None:
+            self._adapter.resolve_targets(target, 1, None)  # a clear error before computing
+        first = -1 if target is None else int(target)
+        acts, grads, scores, resolved = self._probe.run(x, None if first == -1 else first)
+        self._passes[first] = (acts, grads, int(resolved[0]))
+        probs = self._adapter.to_probabilities(scores)[0]
         order = np.argsort(probs)[::-1][:TOP_K]
         if layer is None:
             try:
@@ -148,10 +153,8 @@ class LayerBrowserView(ComputeWidget):
     def _work(self, progress, cancelled):
         target = self.target
         if target not in self._passes:
-            acts, grads = self._probe(self._x, None if target == -1 else target)
-            resolved = int(self._adapter.resolve_targets(
-                None if target == -1 else target, 1, self._adapter.scores(self._x))[0])
-            self._passes[target] = (acts, grads, resolved)
+            acts, grads, _, resolved = self._probe.run(self._x, None if target == -1 else target)
+            self._passes[target] = (acts, grads, int(resolved[0]))
         acts, grads, resolved = self._passes[target]
         gradcam = self._gradcam(resolved, progress, cancelled) if self.gradcam_layer else None
         with self.hold_sync():
