@@ -11,10 +11,15 @@ export function prepareHeatmap(payload, info) {
   const scale = info && info.scale ? info.scale : 1;
   const values = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) values[i] = data[i] * scale;
+  return heatmapFromValues(values, shape[0], shape[1], info);
+}
+
+/** A heatmap for OverlayPanel from true values already in the browser (height x width). */
+export function heatmapFromValues(values, height, width, info) {
   return {
     values,
-    height: shape[0],
-    width: shape[1],
+    height,
+    width,
     info: info || {},
     sorted: sortedMagnitudes(values), // once per heatmap: thresholds become O(1)
     vmax: symmetricMax(values),
@@ -51,10 +56,15 @@ export class OverlayPanel {
     this.heatCanvas.height = heat.height;
   }
 
-  /** Display size: fit (width x height) into `box` pixels keeping the aspect ratio. */
-  resize(box) {
-    const w = this.heat ? this.heat.width : this.base ? this.base.width : 1;
-    const h = this.heat ? this.heat.height : this.base ? this.base.height : 1;
+  /**
+   * Display size: fit (width x height) into `box` pixels keeping the aspect ratio. The size
+   * comes from the heatmap (default), or with from = "base" from the image when there is one,
+   * so a low-resolution map (a layer's channel) is drawn stretched over the full image.
+   */
+  resize(box, from = "heat") {
+    const src = from === "base" && this.base ? this.base : this.heat || this.base;
+    const w = src ? src.width : 1;
+    const h = src ? src.height : 1;
     const scale = Math.max(1, Math.floor(Math.min(box / w, box / h))) || 1;
     const ratio = globalThis.devicePixelRatio || 1;
     this.canvas.style.width = `${w * scale}px`;
