@@ -64,7 +64,9 @@ function render({ model, el }) {
   // ---- layout -----------------------------------------------------------------------
   const methodSelect = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
   const classes = h("div", { class: "xw-classes", dataset: { testid: "classes" } });
-  const optionsBox = h("form", { class: "xw-options", dataset: { testid: "options" } });
+  // novalidate: Python checks the options and its message shows in the widget (one source
+  // of truth; the browser's own min/max tooltips would say less, and differently).
+  const optionsBox = h("form", { class: "xw-options", dataset: { testid: "options" }, novalidate: true });
   const compareBox = h("div", { class: "xw-compare-choices" });
   const compareDetails = h("details", { class: "xw-compare" }, [h("summary", { text: "Compare methods" }), compareBox]);
   const canvas = h("canvas", { class: "xw-overlay", dataset: { testid: "overlay" } });

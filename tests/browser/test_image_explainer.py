@@ -26,6 +26,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import xai_widgets as xw
 model, (x, y, masks), names = xw.demo.shapes_cnn()
+names = [f"<i>{n}</i>" for n in names]  # user text with markup: must show as text
 w = xw.ImageExplainer(model, x[:2], class_names=names)
 w
 """
@@ -111,6 +112,26 @@ def test_lab_image_explainer(open_notebook, page, kernel_ws, screenshot):
     screenshot(root, "image-explainer-lab-widget")
 
     assert page.locator(f"{ROOT} [data-testid=error]").inner_text().strip() == ""
+
+    # -- user text is text: the class names' markup is shown, never parsed into elements
+    assert page.locator(f"{ROOT} i").count() == 0
+    assert "<i>" in page.locator(f"{ROOT} button[data-testid=class-option]").nth(1).inner_text()
+    assert "'<i>" in page.locator(f"{ROOT} [data-testid=caption]").inner_text()
+
+    # -- a bad option: the error from Python shows in the widget, which keeps working
+    steps = page.locator(f"{ROOT} [data-testid=option-steps]")
+    steps.fill("0")
+    page.locator(f"{ROOT} [data-testid=apply]").click()
+    error = page.locator(f"{ROOT} [data-testid=error]")
+    error.filter(has_text="must be >= 1").wait_for(timeout=60_000)
+    assert page.locator(f"{ROOT} [data-testid=status]").get_attribute("data-state") == "error"
+    assert "steps=0" in error.inner_text()
+    screenshot(page, "image-explainer-lab-error", show=root)
+    steps.fill("8")
+    page.locator(f"{ROOT} [data-testid=apply]").click()
+    page.locator(f"{ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=60_000)
+    assert error.inner_text().strip() == ""
+    assert nb.execute("print(w.explanation.params['steps'])").strip() == "8"
     assert not page.page_errors, page.page_errors
 
 
