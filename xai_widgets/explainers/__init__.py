@@ -5,11 +5,12 @@ Nothing below this package imports widgets or prints.
 
 from __future__ import annotations
 
-from . import cam, gradients, perturbation  # noqa: F401  (registers the methods)
+from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
 from .base import METHODS, Explanation, Method, Option, get_method, methods
 from .cam import gradcam, gradcam_plus_plus
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
 from .perturbation import occlusion
+from .tabular import kernel_shap, permutation_importance
 
 
 def explain(model, inputs, method: str = "integrated_gradients", target=None, **options):
@@ -26,5 +27,5 @@ def explain(model, inputs, method: str = "integrated_gradients", target=None, **
 __all__ = [
     "METHODS", "Explanation", "Method", "Option", "explain", "get_method", "methods",
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
-    "gradcam_plus_plus", "occlusion",
+    "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance",
 ]
