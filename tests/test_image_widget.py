@@ -242,3 +242,13 @@ def test_a_single_image_works(small):
     model, x = small
     w = xw.ImageExplainer(model, x[0])
     assert len(w.images) == 1 and w.heatmap["shape"] == [10, 12]
+
+
+def test_threshold_cutoffs_travel_with_the_heatmap(widget):
+    """The browser's threshold slider and to_png use the same percentiles of |heatmap|."""
+    cutoffs = decode_payload(widget.heatmap_info["cutoffs"])
+    heat = np.abs(widget.explanation.heatmaps[0])
+    assert cutoffs.shape == (101,) and widget.heatmap_info["cutoffs"]["dtype"] == "float32"
+    np.testing.assert_allclose(cutoffs, np.percentile(heat, np.arange(101)), rtol=1e-6)
+    hidden = (heat < cutoffs[40]).mean()
+    assert 0.35 <= hidden <= 0.45

@@ -32,6 +32,17 @@ def heatmap_payload(heatmap: np.ndarray) -> tuple[dict, float]:
     return array_payload(heatmap / scale, "float16"), scale
 
 
+def percentile_cutoffs(heatmap: np.ndarray) -> dict:
+    """The percentiles 0..100 of |heatmap| as a binary float32 payload: the browser's
+    threshold slider reads its cut-off here instead of sorting the map (and to_png uses the
+    same numbers)."""
+    magnitudes = np.abs(np.asarray(heatmap, dtype=np.float32))
+    magnitudes = magnitudes[np.isfinite(magnitudes)]
+    if magnitudes.size == 0:
+        magnitudes = np.zeros(1, np.float32)
+    return array_payload(np.percentile(magnitudes, np.arange(101)).astype(np.float32))
+
+
 def png_bytes(image: np.ndarray) -> bytes:
     """An input image (H, W[, C]) as PNG, min-max scaled to 0..255 for display."""
     from PIL import Image

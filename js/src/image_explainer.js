@@ -5,7 +5,9 @@ import { bytesOf, debounce, h, replaceChildren } from "./dom.js";
 import { colourSettings, OverlayPanel, prepareHeatmap } from "./panel.js";
 import { formatTick, niceTicks } from "./ticks.js";
 
-const VIEW_KEYS = ["opacity", "threshold", "colormap", "absolute", "heatmap_only"];
+// View-only keys, and whether a change needs new colours (else only re-compositing).
+const RECOLOR = { opacity: false, threshold: true, colormap: true, absolute: true, heatmap_only: true };
+const VIEW_KEYS = Object.keys(RECOLOR);
 const STAGE_PX = 360; // the largest side of the main canvas, in CSS pixels
 
 function readView(model) {
@@ -126,9 +128,9 @@ function render({ model, el }) {
     const v = view();
     const t0 = performance.now();
     for (const panel of [main, ...panels]) recolor ? panel.redraw(v) : panel.composite(v);
-    root.dataset.redrawMs = (performance.now() - t0).toFixed(3);
     drawColorbar();
     updateCaption();
+    root.dataset.redrawMs = (performance.now() - t0).toFixed(3); // read by benchmarks
   };
 
   function drawColorbar() {
@@ -254,17 +256,17 @@ function render({ model, el }) {
     model.set("compare", chosen);
     save();
   }
-  const setView = (key, value, recolor) => {
-    model.set(key, value); // local: the redraw below needs no kernel
-    syncViewControls();
-    redrawAll(recolor);
+  // Local only: model.set fires the change:<key> listener below, which redraws (once) with no
+  // kernel involved; the value reaches Python later, debounced.
+  const setView = (key, value) => {
+    model.set(key, value);
     saveView();
   };
-  opacity.addEventListener("input", () => setView("opacity", Number(opacity.value), false));
-  heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked, true));
-  threshold.addEventListener("input", () => setView("threshold", Number(threshold.value), true));
-  colormap.addEventListener("change", () => setView("colormap", colormap.value, true));
-  absolute.addEventListener("change", () => setView("absolute", absolute.checked, true));
+  opacity.addEventListener("input", () => setView("opacity", Number(opacity.value)));
+  heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked));
+  threshold.addEventListener("input", () => setView("threshold", Number(threshold.value)));
+  colormap.addEventListener("change", () => setView("colormap", colormap.value));
+  absolute.addEventListener("change", () => setView("absolute", absolute.checked));
   methodSelect.addEventListener("change", () => { model.set("method", methodSelect.value); save(); });
   optionsBox.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -291,7 +293,7 @@ function render({ model, el }) {
   listen("change:status", renderStatus);
   listen("change:progress", renderStatus);
   listen("change:error", renderStatus);
-  for (const key of VIEW_KEYS) listen(`change:${key}`, () => { syncViewControls(); redrawAll(true); });
+  for (const key of VIEW_KEYS) listen(`change:${key}`, () => { syncViewControls(); redrawAll(RECOLOR[key]); });
   listen("change:height", () => { root.style.height = `${model.get("height")}px`; });
 
   root.style.height = `${model.get("height")}px`;

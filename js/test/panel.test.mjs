@@ -39,3 +39,17 @@ test("resize sizes from the heatmap by default, from the image when asked", () =
   assert.deepEqual([canvas.width, canvas.height], [294, 210]);
   delete globalThis.devicePixelRatio;
 });
+
+test("thresholdCutoff reads the kernel's percentile table, interpolating between steps", async () => {
+  const { heatmapFromValues, thresholdCutoff } = await import("../src/panel.js");
+  const cutoffs = new Float32Array(101).map((_, i) => i / 100);
+  const info = { cutoffs: { view: new DataView(cutoffs.buffer), dtype: "float32", shape: [101] } };
+  const heat = heatmapFromValues(new Float32Array([0.1, -0.5, 1]), 1, 3, info);
+  assert.equal(heat.sorted, null); // no sort when the table came with the heatmap
+  assert.equal(thresholdCutoff(heat, 0), 0);
+  assert.ok(Math.abs(thresholdCutoff(heat, 40) - 0.4) < 1e-6);
+  assert.ok(Math.abs(thresholdCutoff(heat, 40.5) - 0.405) < 1e-6);
+  assert.equal(thresholdCutoff(heat, 100), Infinity);
+  const sortedOnly = heatmapFromValues(new Float32Array([0.1, -0.5, 1, 0.2]), 2, 2, {});
+  assert.ok(sortedOnly.sorted.length === 4 && thresholdCutoff(sortedOnly, 50) > 0.2);
+});

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import traitlets
 
-from .._encode import heatmap_payload, png_bytes
+from .._encode import heatmap_payload, percentile_cutoffs, png_bytes
 from ..errors import ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
@@ -221,6 +221,7 @@ class ImageExplainer(ComputeWidget):
             "score_kind": kind,
             "signed": bool(exp.signed),
             "scale": scale,
+            "cutoffs": percentile_cutoffs(heat),
             "min": float(np.nanmin(heat)),
             "max": float(np.nanmax(heat)),
             "layer": exp.params.get("layer", ""),

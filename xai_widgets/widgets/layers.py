@@ -13,7 +13,7 @@ import ipywidgets
 import numpy as np
 import traitlets
 
-from .._encode import array_payload, heatmap_payload, png_bytes
+from .._encode import array_payload, heatmap_payload, percentile_cutoffs, png_bytes
 from ..errors import ExplainError
 from ..explainers import explain
 from ..explainers.activations import (
@@ -210,6 +210,7 @@ class LayerBrowserView(ComputeWidget):
             name = self.class_names[target]
             self._gradcams[key] = (payload, {
                 "layer": self.gradcam_layer, "scale": scale, "signed": False,
+                "cutoffs": percentile_cutoffs(exp.heatmaps[0]),
                 "class_name": name, "score": float(exp.scores[0]),
                 "caption": caption(f"Grad-CAM at {self.gradcam_layer}", name,
                                    float(exp.scores[0]), exp.params["score"], False),
