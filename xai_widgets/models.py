@@ -377,6 +377,17 @@ class ModelAdapter:
             info.kind in ("Rescaling", "Normalization") for info in self.layers()[:8]
         )
 
+    def class_names(self, names=None) -> list[str]:
+        """One display name per class: the given ones (checked) or "0", "1", ..."""
+        k = self.num_classes
+        if names is None:
+            return [str(i) for i in range(k)]
+        names = [str(n) for n in names]
+        if len(names) != k:
+            raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
+                               "classes.")
+        return names
+
     def resolve_targets(self, target, n: int, logits: np.ndarray | None = None) -> np.ndarray:
         """Class index per input: None = the top prediction; an int; or one per input."""
         k = self.num_classes

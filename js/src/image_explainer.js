@@ -1,7 +1,8 @@
 // ImageExplainer view: the image with its heatmap, view controls handled here in the browser,
 // and controls that ask the kernel (method, class, options, image, compare) through traits.
+import { bindModel } from "./model.js";
 import { colorbarRGBA, COLORMAPS } from "./colormap.js";
-import { bytesOf, debounce, h, replaceChildren } from "./dom.js";
+import { bytesOf, h, replaceChildren } from "./dom.js";
 import { colourSettings, OverlayPanel, prepareHeatmap } from "./panel.js";
 import { formatTick, niceTicks } from "./ticks.js";
 
@@ -49,19 +50,7 @@ function readOption(input, spec) {
 }
 
 function render({ model, el }) {
-  const cleanups = [];
-  const listen = (event, fn) => {
-    model.on(event, fn);
-    cleanups.push(() => model.off(event, fn));
-  };
-  const save = () => {
-    try {
-      model.save_changes();
-    } catch (err) {
-      // A static export has no kernel to save to: the view keeps working without one.
-    }
-  };
-  const saveView = debounce(save, 400); // view state reaches Python, without any compute
+  const { listen, save, saveView, dispose } = bindModel(model);
 
   // ---- layout -----------------------------------------------------------------------
   const methodSelect = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
@@ -306,8 +295,7 @@ function render({ model, el }) {
 
   return () => {
     disposed = true;
-    saveView.cancel();
-    cleanups.forEach((fn) => fn());
+    dispose();
     thumbURLs.forEach((u) => URL.revokeObjectURL(u));
     root.remove();
   };

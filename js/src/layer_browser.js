@@ -1,9 +1,10 @@
 // LayerBrowser view: a model's layers on one input. The list of layers and the decision path
 // pick a layer (the kernel sends its maps); sorting, how many channels, which channel is
 // enlarged and the opacity are handled here from data already in the browser.
+import { bindModel } from "./model.js";
 import { decodeArray } from "./binary.js";
 import { colorbarRGBA, colorize } from "./colormap.js";
-import { bytesOf, debounce, h, replaceChildren } from "./dom.js";
+import { bytesOf, h, replaceChildren } from "./dom.js";
 import {
   barGeometry, channelPlane, channelValues, clampCount, dequantize, displaySize,
   downsampleMatrix, formatCount, formatShape, formatShort, formatSigned, inputLabels, isSelectable,
@@ -81,19 +82,7 @@ function revealIn(container, child, horizontal = false) {
 }
 
 function render({ model, el }) {
-  const cleanups = [];
-  const listen = (event, fn) => {
-    model.on(event, fn);
-    cleanups.push(() => model.off(event, fn));
-  };
-  const save = () => {
-    try {
-      model.save_changes();
-    } catch (err) {
-      // A static export has no kernel to save to: the view keeps working without one.
-    }
-  };
-  const saveView = debounce(save, 400); // view state reaches Python, without any compute
+  const { listen, save, saveView, dispose } = bindModel(model);
   const ask = (changes, pendingText) => { // a change the kernel computes for
     for (const [key, value] of Object.entries(changes)) model.set(key, value);
     saveView.cancel(); // this save carries the pending view changes too
@@ -662,8 +651,7 @@ function render({ model, el }) {
 
   return () => {
     disposed = true;
-    saveView.cancel();
-    cleanups.forEach((fn) => fn());
+    dispose();
     root.remove();
   };
 }

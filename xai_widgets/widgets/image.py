@@ -84,12 +84,7 @@ class ImageExplainer(ComputeWidget):
                 f"ImageExplainer shows images (N, H, W[, C]); the model's input is {x.shape}. "
                 "Use FeatureImportance for tabular models."
             )
-        k = self._adapter.num_classes
-        names = [str(n) for n in class_names] if class_names is not None else [
-            str(i) for i in range(k)]
-        if len(names) != k:
-            raise ExplainError(
-                f"class_names has {len(names)} names but the model has {k} classes.")
+        names = self._adapter.class_names(class_names)
         get_method(method)
         self._x = x
         self._model = model

@@ -63,12 +63,7 @@ class LayerBrowserView(ComputeWidget):
                 f"LayerBrowser reads the layers for one input; got a batch of {len(x)}. "
                 "Pass one image, e.g. x[0]."
             )
-        k = self._adapter.num_classes
-        names = [str(n) for n in class_names] if class_names is not None else [
-            str(i) for i in range(k)]
-        if len(names) != k:
-            raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
-                               "classes.")
+        names = self._adapter.class_names(class_names)
         self._x = x
         self._probe = ActivationProbe(self._adapter, compile_in_background=True)
         self._rows = {row.path: row for row in layer_table(self._adapter)}
