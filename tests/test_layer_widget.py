@@ -30,13 +30,13 @@ def test_starts_on_the_last_convolution_with_its_activations(browser, digits):
     assert browser.layer == "conv3"
     np.testing.assert_allclose(browser.activations, direct(model, "conv3", x[:1]), rtol=1e-5,
                                atol=1e-6)
-    assert [row["path"] for row in browser.view.layers][:2] == ["conv1", "conv2"]
+    assert [row["path"] for row in browser.layers][:2] == ["conv1", "conv2"]
 
 
 def test_selecting_a_layer_sends_only_its_maps_as_uint8(browser, digits):
     model, (x, _), _ = digits
     browser.layer = "conv1"
-    view = browser.view
+    view = browser
     assert view.activation["dtype"] == "uint8" and view.activation["shape"] == [8, 8, 32]
     info = view.activation_info
     assert info["kind"] == "spatial"
@@ -54,13 +54,13 @@ def test_selecting_a_layer_sends_only_its_maps_as_uint8(browser, digits):
 def test_a_dense_layer_is_a_vector_of_units_and_its_weights_a_matrix(browser, digits):
     model, (x, _), _ = digits
     browser.layer = "probabilities"
-    assert browser.view.activation_info["kind"] == "vector"
+    assert browser.activation_info["kind"] == "vector"
     # the head's output is shown before its softmax: the logits
     probs = model.predict(x[:1], verbose=0)[0]
     z = np.exp(browser.activations - browser.activations.max())
     np.testing.assert_allclose(z / z.sum(), probs, rtol=1e-5)
-    assert browser.view.weights_info["kind"] == "dense"
-    assert browser.view.weights_info["shape"] == [4 * 4 * 64, 10]
+    assert browser.weights_info["kind"] == "dense"
+    assert browser.weights_info["shape"] == [4 * 4 * 64, 10]
 
 
 def test_one_pass_per_target_whatever_the_number_of_layers_selected(browser, monkeypatch):
@@ -77,49 +77,42 @@ def test_one_pass_per_target_whatever_the_number_of_layers_selected(browser, mon
 
 
 def test_changing_the_class_from_the_browser_updates_contributions(browser):
-    before = decode_payload(browser.view.activation_info["contributions"]).copy()
-    path_before = browser.view.decision_path
-    browser.view.set_state({"target": 7})
+    before = decode_payload(browser.activation_info["contributions"]).copy()
+    path_before = browser.decision_path
+    browser.set_state({"target": 7})
     assert browser.wait(60)
-    assert browser.view.status == "idle" and browser.target == 7
-    after = decode_payload(browser.view.activation_info["contributions"])
+    assert browser.status == "idle" and browser.target == 7
+    after = decode_payload(browser.activation_info["contributions"])
     assert not np.allclose(before, after)
-    assert browser.view.decision_path != path_before
+    assert browser.decision_path != path_before
     grads = browser.gradients
     np.testing.assert_allclose(after, (browser.activations * grads).sum(axis=(0, 1)), rtol=1e-4,
                                atol=1e-5)
 
 
 def test_decision_path_lists_the_layers_with_weights(browser):
-    steps = browser.view.decision_path
+    steps = browser.decision_path
     assert [s["layer"] for s in steps] == ["conv1", "conv2", "conv3", "probabilities"]
     assert all(len(s["channels"]) == 3 for s in steps)
     last = steps[-1]  # at the head, the top "channel" is the explained class itself
-    assert last["channels"][0] == browser.view.top_classes[0]["index"]
+    assert last["channels"][0] == browser.top_classes[0]["index"]
 
 
 def test_gradcam_for_the_selected_layer_is_one_request(browser, digits):
     model, (x, _), _ = digits
-    browser.view.set_state({"gradcam_layer": "conv2"})
+    browser.set_state({"gradcam_layer": "conv2"})
     browser.wait(60)
-    info = browser.view.gradcam_info
+    info = browser.gradcam_info
     assert info["layer"] == "conv2" and "Grad-CAM at conv2" in info["caption"]
-    shown = decode_payload(browser.view.gradcam).astype(np.float32) * info["scale"]
+    shown = decode_payload(browser.gradcam).astype(np.float32) * info["scale"]
     expected = xw.explain(model, x[:1], method="gradcam", layer="conv2").heatmaps[0]
     np.testing.assert_allclose(shown, expected, atol=2e-3 * np.abs(expected).max())
-
-
-def test_histogram_follows_the_layer(browser):
-    browser.layer = "conv2"
-    bars = browser.histogram.marks[0]
-    assert int(np.sum(bars.y)) == 8 * 8 * 32
-    assert "conv2" in browser.histogram.title
 
 
 def test_arrays_travel_as_binary(browser):
     from ipywidgets.widgets.widget import _remove_buffers
 
-    state, paths, buffers = _remove_buffers(browser.view.get_state())
+    state, paths, buffers = _remove_buffers(browser.get_state())
     assert ["activation", "view"] in paths and ["weights", "view"] in paths
     data = {k: v for k, v in state.items() if k not in ("_esm", "_css")}
     assert len(json.dumps(data)) < 20000
@@ -139,7 +132,7 @@ def test_layers_inside_a_nested_model_can_be_selected(keras):
     assert b.layer == "backbone/inner_conv"
     np.testing.assert_allclose(b.activations, backbone.predict(x[None], verbose=0)[0], rtol=1e-5,
                                atol=1e-6)
-    assert b.view.weights_info["rgb"] is True  # 3 input channels: kernels shown as RGB
+    assert b.weights_info["rgb"] is True  # 3 input channels: kernels shown as RGB
 
 
 def test_bad_input(digits, browser):
@@ -151,9 +144,3 @@ def test_bad_input(digits, browser):
     assert browser.layer == "conv3"
     with pytest.raises(traitlets.TraitError, match=r"target 10 is out of range"):
         browser.target = 10
-
-
-def test_histogram_axes_are_placed(browser):
-    bottom, left = browser.histogram.axes
-    assert (bottom.side, bottom.label) == ("bottom", "activation value")
-    assert (left.side, left.label) == ("left", "count")

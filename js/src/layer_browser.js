@@ -7,7 +7,8 @@ import { colorbarRGBA, colorize } from "./colormap.js";
 import { bytesOf, h, replaceChildren } from "./dom.js";
 import {
   barGeometry, channelPlane, channelValues, clampCount, dequantize, displaySize,
-  downsampleMatrix, formatCount, formatShape, formatShort, formatSigned, inputLabels, isSelectable,
+  downsampleMatrix, formatCount, formatShape, formatShort, formatSigned, histogram, inputLabels,
+  isSelectable,
   kernelPlane, rankChannels, rgbKernel, uniformValues,
 } from "./layers_logic.js";
 import { colourSettings, heatmapFromValues, OverlayPanel, prepareHeatmap } from "./panel.js";
@@ -129,6 +130,12 @@ function render({ model, el }) {
   const unitsNote = h("div", { class: "xw-hint" });
   const vector = h("div", { class: "xw-vector" }, [units, unitsNote]);
   const noData = h("div", { class: "xw-hint", text: "No data for this layer yet." });
+  // The histogram is drawn here from the layer's data (no chart widget): it needs no kernel
+  // and works the same in an HTML export.
+  const histogramCanvas = h("canvas", { class: "xw-histogram", dataset: { testid: "histogram" } });
+  const histogramNote = h("div", { class: "xw-hint", dataset: { testid: "histogram-note" } });
+  const histogramBox = h("section", { class: "xw-section xw-histogram-box" },
+    [h("h4", { text: "Values" }), histogramCanvas, histogramNote]);
 
   const gradcamCanvas = h("canvas", { class: "xw-overlay", dataset: { testid: "gradcam-overlay" } });
   const gradcamCaption = h("div", { class: "xw-caption", dataset: { testid: "gradcam-caption" } });
@@ -148,7 +155,7 @@ function render({ model, el }) {
     [h("h4", { text: "Weights" }), weightsNote, weightsBody, weightsBar.box]);
 
   const detail = h("div", { class: "xw-detail", dataset: { testid: "layer-detail" } },
-    [title, controls, h("div", { class: "xw-main" }, [maps, side]), weightsBox]);
+    [title, controls, h("div", { class: "xw-main" }, [maps, side]), histogramBox, weightsBox]);
   const root = h("div", { class: "xw-layers", dataset: { testid: "layer-browser" } }, [
     h("div", { class: "xw-toolbar" }, [classes, status]),
     error,
@@ -346,6 +353,42 @@ function render({ model, el }) {
     renderGrid();
     renderEnlarged();
     renderUnits();
+    renderHistogram();
+  }
+
+  function renderHistogram() {
+    histogramBox.hidden = !act;
+    if (!act) return;
+    const values = dequantize(act.q, act.lo, act.hi);
+    const { counts, lo, hi } = histogram(values, 40);
+    const left = 44;
+    const [width, height, bottom] = [420, 150, 22];
+    const ratio = globalThis.devicePixelRatio || 1;
+    histogramCanvas.width = Math.round((left + width + 8) * ratio);
+    histogramCanvas.height = Math.round(height * ratio);
+    Object.assign(histogramCanvas.style, { width: `${left + width + 8}px`, height: `${height}px` });
+    const ctx = histogramCanvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, left + width + 8, height);
+    const style = getComputedStyle(root);
+    const most = Math.max(1, ...counts);
+    const inner = height - bottom - 8;
+    const slot = width / counts.length;
+    ctx.fillStyle = style.getPropertyValue("--xw-accent").trim() || "#1769aa";
+    counts.forEach((c, i) => {
+      const barHeight = (c / most) * inner;
+      ctx.fillRect(left + i * slot + 0.5, 8 + inner - barHeight, Math.max(1, slot - 1), barHeight);
+    });
+    ctx.fillStyle = style.color;
+    ctx.font = "10px sans-serif";
+    ctx.fillRect(left, 8 + inner, width, 1);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const t of niceTicks(0, most, 3)) ctx.fillText(formatTick(t), left - 6, 8 + inner - (t / most) * inner);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "alphabetic";
+    for (const t of niceTicks(lo, hi, 5)) ctx.fillText(formatTick(t), left + ((t - lo) / (hi - lo)) * width, height - 6);
+    histogramNote.textContent = `${values.length} values of ${model.get("layer")}, ${counts.length} bins from ${formatShort(lo)} to ${formatShort(hi)}.`;
   }
 
   function syncViewControls() {

@@ -235,3 +235,28 @@ export function barGeometry(values, { width, height, padTop = 0, padBottom = 0, 
   });
   return { min, max, zeroY, y, slot, bars };
 }
+
+/**
+ * Histogram of all finite values: `bins` equal-width bins over [lo, hi] (the data's range;
+ * a constant layer gets one bin of width 1 around its value). Returns {counts, lo, hi}.
+ */
+export function histogram(values, bins = 40) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const counts = new Uint32Array(bins);
+  if (!(lo <= hi)) return { counts, lo: 0, hi: 1 }; // no finite values
+  if (lo === hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const scale = bins / (hi - lo);
+  for (const v of values) {
+    if (!(v >= lo && v <= hi)) continue; // NaN
+    counts[Math.min(bins - 1, Math.floor((v - lo) * scale))]++;
+  }
+  return { counts, lo, hi };
+}

@@ -175,3 +175,15 @@ test("barGeometry: bars up from and down to zero", () => {
   assert.deepEqual([pos.bars[0].x, pos.bars[0].width], [2.5, 5]);
   assert.equal(barGeometry([], { width: 10, height: 10 }).bars.length, 0);
 });
+
+test("histogram counts every finite value in equal-width bins over the data range", async () => {
+  const { histogram } = await import("../src/layers_logic.js");
+  const h = histogram(new Float32Array([0, 0.1, 0.5, 0.99, 1, NaN]), 4);
+  assert.equal(h.lo, 0);
+  assert.equal(h.hi, 1);
+  assert.deepEqual(Array.from(h.counts), [2, 0, 1, 2]); // 1.0 falls in the last bin
+  const constant = histogram(new Float32Array([3, 3, 3]), 5);
+  assert.deepEqual([constant.lo, constant.hi], [2.5, 3.5]);
+  assert.equal(constant.counts.reduce((a, b) => a + b, 0), 3);
+  assert.deepEqual(Array.from(histogram(new Float32Array([NaN]), 2).counts), [0, 0]);
+});

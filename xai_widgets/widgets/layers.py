@@ -3,13 +3,16 @@
 One compiled forward+backward pass (``ActivationProbe``, built once per model) records every
 layer's output and its gradient for the target class; selecting a layer only quantises and
 sends that layer's maps (uint8 with per-channel ranges), never all layers at once. Sorting,
-how many channels to show, which channel is enlarged and the opacity are view-only: the
-browser handles them from data it has. A bqplot histogram of the layer's values sits below.
+how many channels to show, which channel is enlarged, the opacity and the histogram of the
+layer's values are view-only: the browser draws them from data it has.
+
+The histogram is drawn by the view itself rather than with bqplot: bqplot 0.13's frontend
+(0.6.x) is shipped inside its Python wheel but not published on npm, where a notebook's HTML
+export looks for it, so a bqplot chart would be blank in every static export.
 """
 
 from __future__ import annotations
 
-import ipywidgets
 import numpy as np
 import traitlets
 
@@ -23,11 +26,14 @@ from ..models import adapt
 from .image import STATIC, TOP_K, caption
 from ._base import ComputeWidget
 
-HISTOGRAM_BINS = 40
 
+class LayerBrowser(ComputeWidget):
+    """Walk through a model's layers on one input (traits: js/CONTRACT.md).
 
-class LayerBrowserView(ComputeWidget):
-    """The anywidget part of :class:`LayerBrowser` (traits: js/CONTRACT.md)."""
+    >>> b = LayerBrowser(model, image, class_names=names)
+    >>> b.layer = "conv2"      # set from Python; the view follows
+    >>> b.activations          # the selected layer's numpy output
+    """
 
     _esm = STATIC / "layer_browser.js"
     _css = STATIC / "layer_browser.css"
@@ -211,68 +217,3 @@ class LayerBrowserView(ComputeWidget):
                                    float(exp.scores[0]), exp.params["score"], False),
             })
         return self._gradcams[key]
-
-
-class LayerBrowser(ipywidgets.VBox):
-    """Walk through a model's layers on one input.
-
-    >>> b = LayerBrowser(model, image, class_names=names)
-    >>> b.layer = "conv2"      # set from Python; the view follows
-    >>> b.activations          # the selected layer's numpy output
-    """
-
-    layer = traitlets.Unicode()
-    target = traitlets.Int(-1)
-
-    def __init__(self, model, image, class_names=None, *, target=None, layer=None,
-                 output="logit", head=None):
-        import bqplot
-
-        self.view = LayerBrowserView(model, image, class_names, target=target, layer=layer,
-                                     output=output, head=head)
-        x_scale, y_scale = bqplot.LinearScale(), bqplot.LinearScale()
-        self._bars = bqplot.Bars(x=np.zeros(1), y=np.zeros(1), scales={"x": x_scale, "y": y_scale},
-                                 padding=0.05, colors=["#4c72b0"])
-        self.histogram = bqplot.Figure(
-            marks=[self._bars],
-            axes=[bqplot.Axis(scale=x_scale, side="bottom", label="activation value", num_ticks=6),
-                  bqplot.Axis(scale=y_scale, side="left", label="count")],
-            layout=ipywidgets.Layout(height="220px", width="100%"),
-            fig_margin={"top": 30, "bottom": 45, "left": 60, "right": 20},
-            title="",
-        )
-        super().__init__(children=[self.view, self.histogram])
-        # the view is the source of truth: linking copies its values here first
-        traitlets.link((self.view, "layer"), (self, "layer"))
-        traitlets.link((self.view, "target"), (self, "target"))
-        self.view.observe(self._update_histogram, ["activation"])
-        self._update_histogram()
-
-    @traitlets.validate("layer")
-    def _validate_layer(self, proposal):
-        if not hasattr(self, "view"):
-            return proposal["value"]
-        try:
-            return self.view._check_layer(proposal["value"])
-        except ExplainError as exc:
-            raise traitlets.TraitError(str(exc)) from None
-
-    @property
-    def activations(self) -> np.ndarray:
-        """The selected layer's output for the input (without the batch axis)."""
-        return self.view.activations
-
-    @property
-    def gradients(self) -> np.ndarray:
-        return self.view.gradients
-
-    def wait(self, timeout=None) -> bool:
-        return self.view.wait(timeout)
-
-    def _update_histogram(self, change=None):
-        values = self.view.shown_activation().ravel()
-        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
-        with self._bars.hold_sync():
-            self._bars.x = (edges[:-1] + edges[1:]) / 2
-            self._bars.y = counts
-        self.histogram.title = f"{self.view.layer}: {values.size} values"
