@@ -58,7 +58,7 @@ class LayerBrowser(ComputeWidget):
     count = traitlets.Int(32).tag(sync=True)
     channel = traitlets.Int(-1).tag(sync=True)
     opacity = traitlets.Float(0.6).tag(sync=True)
-    height = traitlets.Int(640).tag(sync=True)
+    height = traitlets.Int(760).tag(sync=True)  # explicit pixels: % heights collapse
 
     def __init__(self, model, image, class_names=None, *, target=None, layer=None,
                  output="logit", head=None):
