@@ -328,6 +328,8 @@ function render({ model, el }) {
 
   // ---- the selected layer -------------------------------------------------------------
   function loadActivation() {
+    const t0 = performance.now();
+    root.dataset.activationAt = t0.toFixed(1); // read by benchmarks: when the data arrived
     noData.textContent = "No data for this layer yet.";
     try {
       act = decodeActivation(model.get("activation"), model.get("activation_info"));
@@ -338,6 +340,7 @@ function render({ model, el }) {
     tiles = new Map();
     pending.textContent = "";
     renderDetail();
+    root.dataset.renderMs = (performance.now() - t0).toFixed(1); // decode + draw the layer
   }
 
   function renderDetail() {

@@ -71,9 +71,11 @@ class LayerBrowser(ComputeWidget):
             )
         names = self._adapter.class_names(class_names)
         self._x = x
-        self._probe = ActivationProbe(self._adapter, compile_in_background=True)
+        self._probe = ActivationProbe(self._adapter, compiled=False)  # see its docstring
         self._rows = {row.path: row for row in layer_table(self._adapter)}
         self._passes: dict[int, tuple[dict, dict, int]] = {}  # target -> (acts, grads, t)
+        self._paths: dict[int, list] = {}  # target -> decision path (it does not depend on
+        # the selected layer, and costs a pass over every layer's maps)
         self._gradcams: dict = {}
         if target is not None:
             self._adapter.resolve_targets(target, 1, None)  # a clear error before computing
@@ -161,7 +163,9 @@ class LayerBrowser(ComputeWidget):
         with self.hold_sync():
             self.activation, self.activation_info = self._activation_payload(acts, grads)
             self.weights, self.weights_info = self._weights_payload()
-            self.decision_path = decision_path(self._probe, acts, grads)
+            if target not in self._paths:
+                self._paths[target] = decision_path(self._probe, acts, grads)
+            self.decision_path = self._paths[target]
             if gradcam is None:
                 self.gradcam, self.gradcam_info = {}, {}
             else:
