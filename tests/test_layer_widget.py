@@ -55,6 +55,7 @@ def test_a_dense_layer_is_a_vector_of_units_and_its_weights_a_matrix(browser, di
     model, (x, _), _ = digits
     browser.layer = "probabilities"
     assert browser.activation_info["kind"] == "vector"
+    assert browser.activation_info["note"] == "scores before the final softmax"
     # the head's output is shown before its softmax: the logits
     probs = model.predict(x[:1], verbose=0)[0]
     z = np.exp(browser.activations - browser.activations.max())
@@ -93,9 +94,9 @@ def test_changing_the_class_from_the_browser_updates_contributions(browser):
 def test_decision_path_lists_the_layers_with_weights(browser):
     steps = browser.decision_path
     assert [s["layer"] for s in steps] == ["conv1", "conv2", "conv3", "probabilities"]
-    assert all(len(s["channels"]) == 3 for s in steps)
-    last = steps[-1]  # at the head, the top "channel" is the explained class itself
-    assert last["channels"][0] == browser.top_classes[0]["index"]
+    assert all(len(s["channels"]) == 3 for s in steps[:-1])
+    last = steps[-1]  # at the head, the only contributing "channel" is the explained class
+    assert last["channels"] == [browser.top_classes[0]["index"]]
 
 
 def test_gradcam_for_the_selected_layer_is_one_request(browser, digits):

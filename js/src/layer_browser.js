@@ -323,12 +323,20 @@ function render({ model, el }) {
     replaceChildren(title, r ? [
       h("strong", { text: r.name }),
       h("span", { class: "xw-value", text: [r.kind, formatShape(r.output_shape), `${formatCount(r.params)} params`].join(" · ") }),
+      note(),
     ] : [h("strong", { text: model.get("layer") || "" })]);
+  }
+
+  function note() {
+    const text = (model.get("activation_info") || {}).note;
+    return text ? h("span", { class: "xw-hint", text: ` (${text})` }) : null;
   }
 
   // ---- the selected layer -------------------------------------------------------------
   function loadActivation() {
     const t0 = performance.now();
+    if (detail.dataset.layer !== model.get("layer")) detail.scrollTop = 0; // a new layer: from its top
+    detail.dataset.layer = model.get("layer");
     root.dataset.activationAt = t0.toFixed(1); // read by benchmarks: when the data arrived
     noData.textContent = "No data for this layer yet.";
     try {
@@ -344,6 +352,7 @@ function render({ model, el }) {
   }
 
   function renderDetail() {
+    renderTitle(); // its note comes with the layer's data
     const kind = act ? act.kind : null;
     noData.hidden = Boolean(act);
     controls.hidden = !act;
@@ -588,7 +597,8 @@ function render({ model, el }) {
   function loadGradcam() {
     const payload = model.get("gradcam");
     const info = model.get("gradcam_info") || {};
-    const has = Boolean(payload && payload.view);
+    // only the selected layer's Grad-CAM: another layer's map would be read as this one's
+    const has = Boolean(payload && payload.view) && info.layer === model.get("layer");
     gradcamBox.hidden = !has;
     updateSide();
     if (!has) return;
@@ -666,7 +676,7 @@ function render({ model, el }) {
 
   listen("change:image", loadImage);
   listen("change:layers", renderLayers);
-  listen("change:layer", () => { markActiveRow(); renderPath(); });
+  listen("change:layer", () => { markActiveRow(); renderPath(); loadGradcam(); });
   listen("change:activation", () => later(loadActivation));
   listen("change:activation_info", () => later(loadActivation));
   listen("change:weights", () => later(renderWeights));

@@ -178,6 +178,8 @@ def decision_path(probe: ActivationProbe, acts: dict, grads: dict, k: int = 3,
         contributions = channel_contributions(acts[name][index:index + 1],
                                               grads[name][index:index + 1])[0]
         top = np.argsort(-contributions, kind="stable")[:k]
+        # channels that add nothing (e.g. the other classes at the output layer) say nothing
+        top = [c for c in top if contributions[c] != 0] or list(top[:1])
         path.append({
             "layer": name,
             "kind": info.kind,

@@ -184,7 +184,12 @@ class LayerBrowser(ComputeWidget):
         axes = tuple(range(a.ndim - 1))
         means = a.mean(axis=axes) if axes else a
         contributions = channel_contributions(a[None], g[None])[0]
+        info = {}
+        strip = self._adapter._strip
+        if strip is not None and self._adapter.find_layer(self.layer).layer is strip[1].op:
+            info["note"] = f"scores before the final {self._adapter.final_activation}"
         return array_payload(q, "uint8"), {
+            **info,
             "kind": kind,
             "shape": list(a.shape),
             "lo": array_payload(lo), "hi": array_payload(hi),
