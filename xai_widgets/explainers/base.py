@@ -178,8 +178,10 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
     """
 
     def decorate(compute):
-        spec = Method(name, label, description, signed, space,
-                      {opt.name: opt for opt in options + (BATCH_SIZE,)}, compute)
+        # every method has batch_size; one whose evaluations are cheap rows (tabular,
+        # forward only) declares a larger default of its own
+        table = {BATCH_SIZE.name: BATCH_SIZE, **{opt.name: opt for opt in options}}
+        spec = Method(name, label, description, signed, space, table, compute)
 
         @functools.wraps(compute)
         def public(model, inputs, targets=None, *, output: str = "logit", head=None,

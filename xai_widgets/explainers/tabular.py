@@ -39,20 +39,23 @@ def _background(background, x: np.ndarray, adapter) -> np.ndarray:
 
 
 def _coalition_values(adapter, x_row, background, masks, target, runner) -> np.ndarray:
-    """v(S) for each mask row (True = the feature comes from x): mean over background."""
+    """v(S) for each mask row (True = the feature comes from x): mean over background.
+
+    Whole coalitions (all their background rows) are packed into each model call of up to
+    ``batch_size`` rows; cancel and progress are checked between calls."""
     n_masks, n_back = len(masks), len(background)
     values = np.empty(n_masks, np.float64)
-    per_chunk = max(1, runner.batch_size // n_back)
-    runner.plan(n_masks * n_back)
+    per_call = max(1, runner.batch_size // n_back)  # coalitions per model call
     flat = x_row.reshape(-1)
     back = background.reshape(n_back, -1)
-    for start in range(0, n_masks, per_chunk):
-        chunk = masks[start:start + per_chunk]
-        for _ in runner.chunks(len(chunk) * n_back, size=len(chunk) * n_back):
-            rows = np.where(chunk[:, None, :], flat[None, None, :], back[None, :, :])
-            rows = rows.reshape((-1,) + x_row.shape)
-            scores = adapter.scores(rows.astype(np.float32), batch_size=4096)[:, target]
-            values[start:start + len(chunk)] = scores.reshape(len(chunk), n_back).mean(axis=1)
+    runner.plan(n_masks * n_back)
+    for start, stop in runner.chunks(n_masks * n_back, size=per_call * n_back):
+        first, last = start // n_back, stop // n_back
+        chunk = masks[first:last]
+        rows = np.where(chunk[:, None, :], flat[None, None, :], back[None, :, :])
+        rows = rows.reshape((-1,) + x_row.shape).astype(np.float32)
+        scores = adapter.scores(rows, batch_size=len(rows))[:, target]
+        values[first:last] = scores.reshape(len(chunk), n_back).mean(axis=1)
     return values
 
 
@@ -115,6 +118,8 @@ def sampled_shapley(adapter, x_row, background, target, runner, samples: int,
         Option("samples", 2048, "coalitions sampled when there are more than 11 features",
                "int", minimum=2),
         Option("seed", 0, "random seed of the sampled coalitions", "int", minimum=0),
+        Option("batch_size", 4096, "model rows per call (rows are cheap: forward only)",
+               "int", minimum=1),
     ),
 )
 def kernel_shap(adapter, x, targets, runner, background, samples, seed):
