@@ -138,3 +138,15 @@ def test_tabular_bad_input(one_feature_classifier):
         permutation_importance(model, X, y, metric="auc")
     with pytest.raises(ExplainError, match=r"background rows have shape \(4,\), inputs \(5,\): pass rows with the same"):
         xw.explain(model, X[:1], method="kernel_shap", background=X[:5, :4])
+
+
+def test_kernel_shap_packs_whole_coalitions_into_each_call(mlp):
+    """16 coalitions x 7 background rows; batch_size 20 holds 2 whole coalitions (14 rows)."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(1, 4)).astype(np.float32)
+    background = rng.normal(size=(7, 4)).astype(np.float32)
+    calls = []
+    xw.explain(mlp, x, method="kernel_shap", background=background, batch_size=20,
+               progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(14 * (i + 1), 112) for i in range(8)]
+    assert xw.methods()["kernel_shap"]["options"]["batch_size"]["default"] == 4096
