@@ -150,3 +150,37 @@ def test_kernel_shap_packs_whole_coalitions_into_each_call(mlp):
                progress=lambda done, total: calls.append((done, total)))
     assert calls == [(14 * (i + 1), 112) for i in range(8)]
     assert xw.methods()["kernel_shap"]["options"]["batch_size"]["default"] == 4096
+
+
+def test_surrogates_imitate_the_model_and_are_scored_on_held_out_rows(one_feature_classifier):
+    from xai_widgets.explainers.tabular import global_surrogates
+
+    model, X, _ = one_feature_classifier
+    names = ["a", "b", "decisive", "d", "e"]
+    result = global_surrogates(model, X, feature_names=names, max_depth=2, seed=1)
+    assert result.kind == "classification"
+    assert not set(result.fitted_rows) & set(result.held_out)
+    assert len(result.held_out) == 90 and len(result.fitted_rows) == 210
+    # fidelity is recomputed here, independently, on the held-out rows only
+    predicted = model.predict(X[result.held_out], verbose=0).argmax(axis=1)
+    assert result.tree_fidelity == pytest.approx(
+        float((result.tree.predict(X[result.held_out]) == predicted).mean()))
+    assert result.tree_fidelity >= 0.95 and result.linear_fidelity >= 0.95
+    assert "decisive <=" in result.rules and "a <=" not in result.rules
+    strongest = np.abs(result.linear_coefficients).sum(axis=0).argmax()
+    assert strongest == 2
+
+
+def test_regression_surrogate_fidelity_is_r2(keras):
+    from xai_widgets.explainers.tabular import global_surrogates
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, name="d")])
+    model.get_layer("d").set_weights([np.array([[2.0], [0.0], [-1.0]], np.float32),
+                                      np.zeros(1, np.float32)])
+    X = np.random.default_rng(7).normal(size=(200, 3)).astype(np.float32)
+    result = global_surrogates(model, X)
+    assert result.kind == "regression"
+    assert result.linear_fidelity == pytest.approx(1.0, abs=1e-6)  # the model is linear
+    assert 0.5 < result.tree_fidelity < 1.0  # a depth-3 tree only approximates a plane
+    with pytest.raises(ExplainError, match="feature_names has 2 names for 3 features"):
+        global_surrogates(model, X, feature_names=["a", "b"])

@@ -10,7 +10,7 @@ from .base import METHODS, Explanation, Method, Option, get_method, methods
 from .cam import gradcam, gradcam_plus_plus
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
 from .perturbation import occlusion
-from .tabular import kernel_shap, permutation_importance
+from .tabular import global_surrogates, kernel_shap, permutation_importance
 
 
 def explain(model, inputs, method: str = "integrated_gradients", target=None, **options):
@@ -27,5 +27,5 @@ def explain(model, inputs, method: str = "integrated_gradients", target=None, **
 __all__ = [
     "METHODS", "Explanation", "Method", "Option", "explain", "get_method", "methods",
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
-    "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance",
+    "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance", "global_surrogates",
 ]

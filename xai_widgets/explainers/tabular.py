@@ -201,3 +201,78 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
         pred = pred.reshape(repeats, len(X), -1)
         drops[j] = [baseline - score(pred[r]) for r in range(repeats)]
     return PermutationImportance(metric, baseline, drops.mean(axis=1), drops.std(axis=1), drops)
+
+
+@dataclasses.dataclass
+class Surrogates:
+    """Interpretable models fitted to the model's own predictions (not to the labels).
+
+    ``kind``: "classification" (agreement with the model's predicted class) or "regression"
+    (R^2 against the model's output); ``tree_fidelity`` and ``linear_fidelity`` are measured
+    on ``held_out`` rows that neither surrogate was fitted on. ``rules`` is the tree as text;
+    ``linear_coefficients`` (n_features,) for regression, (classes, n_features) for
+    classification, on standardised features so their sizes compare.
+    """
+
+    kind: str
+    tree_fidelity: float
+    linear_fidelity: float
+    rules: str
+    linear_coefficients: np.ndarray
+    fitted_rows: np.ndarray
+    held_out: np.ndarray
+    tree: object
+    linear: object
+
+
+def global_surrogates(model, X, *, feature_names=None, max_depth: int = 3,
+                      test_fraction: float = 0.3, seed: int = 0, output: str = "probability",
+                      head=None) -> Surrogates:
+    """A shallow decision tree and a linear model that imitate ``model`` on ``X``."""
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_text
+
+    adapter = adapt(model, output=output, head=head)
+    X = adapter.validate_inputs(X)
+    if X.ndim != 2:
+        raise ExplainError(f"surrogates need tabular rows (N, features), got {X.shape}.")
+    names = [str(n) for n in feature_names] if feature_names is not None else [
+        f"x{i}" for i in range(X.shape[1])]
+    if len(names) != X.shape[1]:
+        raise ExplainError(f"feature_names has {len(names)} names for {X.shape[1]} features.")
+    if not 0 < test_fraction < 1 or len(X) < 10:
+        raise ExplainError("need at least 10 rows and 0 < test_fraction < 1 to measure "
+                           "fidelity on held-out rows.")
+    predictions = adapter.scores(X)
+    order = np.random.default_rng(seed).permutation(len(X))
+    cut = int(round(len(X) * (1 - test_fraction)))
+    fit, held = np.sort(order[:cut]), np.sort(order[cut:])
+    classification = adapter.num_classes > 1
+    if classification:
+        target = predictions.argmax(axis=1)
+        tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
+        linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    else:
+        target = predictions[:, 0]
+        tree = DecisionTreeRegressor(max_depth=max_depth, random_state=seed)
+        linear = make_pipeline(StandardScaler(), LinearRegression())
+    tree.fit(X[fit], target[fit])
+    linear.fit(X[fit], target[fit])
+
+    def fidelity(surrogate):
+        guess = surrogate.predict(X[held])
+        if classification:
+            return float((guess == target[held]).mean())
+        total = ((target[held] - target[held].mean()) ** 2).sum()
+        return float(1 - ((guess - target[held]) ** 2).sum() / total) if total > 0 else 0.0
+
+    coefficients = np.asarray(linear[-1].coef_, dtype=np.float64)
+    return Surrogates(
+        kind="classification" if classification else "regression",
+        tree_fidelity=fidelity(tree), linear_fidelity=fidelity(linear),
+        rules=export_text(tree, feature_names=names, decimals=3),
+        linear_coefficients=coefficients, fitted_rows=fit, held_out=held,
+        tree=tree, linear=linear,
+    )
