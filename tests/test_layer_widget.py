@@ -56,6 +56,7 @@ def test_a_dense_layer_is_a_vector_of_units_and_its_weights_a_matrix(browser, di
     browser.layer = "probabilities"
     assert browser.activation_info["kind"] == "vector"
     assert browser.activation_info["note"] == "scores before the final softmax"
+    assert browser.activation_info["labels"] == browser.class_names  # bars named by class
     # the head's output is shown before its softmax: the logits
     probs = model.predict(x[:1], verbose=0)[0]
     z = np.exp(browser.activations - browser.activations.max())

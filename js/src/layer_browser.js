@@ -60,7 +60,8 @@ function decodeActivation(payload, info) {
   const hi = arr("hi");
   const kind = info.kind === "spatial" && shape.length === 3 ? "spatial" : info.kind === "vector" ? "vector" : "other";
   return { kind, shape, infoShape: info.shape || shape, q, lo, hi, means: arr("means"),
-    contributions: arr("contributions"), channels: lo.length };
+    contributions: arr("contributions"), channels: lo.length,
+    labels: Array.isArray(info.labels) ? info.labels : null }; // e.g. class names at the head
 }
 
 function decodeWeights(payload, info) {
@@ -472,13 +473,13 @@ function render({ model, el }) {
     const values = dequantize(act.q, act.lo, act.hi);
     const chosen = shownChannels();
     const shown = Float32Array.from(chosen, (c) => values[c]);
-    drawBars(units, shown, chosen);
+    drawBars(units, shown, chosen, act.labels);
     const what = act.kind === "vector" ? "units" : `values (flattened from ${formatShape(act.infoShape)})`;
     const by = model.get("order") === "contribution" ? "contribution to the class" : "value";
     unitsNote.textContent = `${chosen.length} of ${act.channels} ${what}, sorted by ${by}; bars show the value.`;
   }
 
-  function drawBars(canvas, values, indices) {
+  function drawBars(canvas, values, indices, labels = null) {
     const left = 44;
     const height = 180;
     const slot = Math.max(4, Math.min(28, Math.floor(600 / Math.max(1, values.length))));
@@ -517,7 +518,9 @@ function render({ model, el }) {
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
     const every = Math.ceil(24 / slot);
-    for (let i = 0; i < indices.length; i += every) ctx.fillText(String(indices[i]), left + (i + 0.5) * slot, height - 6);
+    // labels are user text, drawn on the canvas (never parsed as HTML)
+    const name = (c) => (labels && labels[c] !== undefined ? String(labels[c]) : String(c));
+    for (let i = 0; i < indices.length; i += every) ctx.fillText(name(indices[i]), left + (i + 0.5) * slot, height - 6);
   }
 
   // ---- weights ------------------------------------------------------------------------

@@ -188,6 +188,8 @@ class LayerBrowser(ComputeWidget):
         strip = self._adapter._strip
         if strip is not None and self._adapter.find_layer(self.layer).layer is strip[1].op:
             info["note"] = f"scores before the final {self._adapter.final_activation}"
+        if self.layer == self._probe.paths[-1] and a.shape == (len(self.class_names),):
+            info["labels"] = list(self.class_names)  # the output's units are the classes
         return array_payload(q, "uint8"), {
             **info,
             "kind": kind,
