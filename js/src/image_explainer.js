@@ -1,6 +1,7 @@
 // ImageExplainer view: the image with its heatmap, view controls handled here in the browser,
 // and controls that ask the kernel (method, class, options, image, compare) through traits.
 import { bindModel } from "./model.js";
+import { classButtons, statusBar } from "./controls.js";
 import { colorbarRGBA, COLORMAPS } from "./colormap.js";
 import { bytesOf, h, replaceChildren } from "./dom.js";
 import { colourSettings, OverlayPanel, prepareHeatmap } from "./panel.js";
@@ -54,7 +55,8 @@ function render({ model, el }) {
 
   // ---- layout -----------------------------------------------------------------------
   const methodSelect = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
-  const classes = h("div", { class: "xw-classes", dataset: { testid: "classes" } });
+  const classBar = classButtons(model, (index) => { model.set("target", index); save(); });
+  const classes = classBar.el;
   // novalidate: Python checks the options and its message shows in the widget (one source
   // of truth; the browser's own min/max tooltips would say less, and differently).
   const optionsBox = h("form", { class: "xw-options", dataset: { testid: "options" }, novalidate: true });
@@ -76,13 +78,8 @@ function render({ model, el }) {
   const colorbar = h("canvas", { class: "xw-colorbar", width: 256, height: 12, dataset: { testid: "colorbar" } });
   const ticks = h("div", { class: "xw-ticks" });
   const caption = h("div", { class: "xw-caption", dataset: { testid: "caption" } });
-  const progressBar = h("div", { class: "xw-progress-bar" });
-  const progress = h("div", { class: "xw-progress", dataset: { testid: "progress" } }, [progressBar]);
-  const cancel = h("button", { type: "button", class: "xw-cancel", text: "Cancel", dataset: { testid: "cancel" } });
-  const statusText = h("span", { class: "xw-status-text" });
-  const status = h("div", { class: "xw-status", dataset: { testid: "status", state: "idle" } }, [statusText, progress, cancel]);
-  const error = h("div", { class: "xw-error", dataset: { testid: "error" }, role: "alert" });
   const thumbs = h("div", { class: "xw-thumbs" });
+  const { status, error, render: renderStatus } = statusBar(model);
 
   const row = (label, control, value) => h("label", { class: "xw-row" }, [h("span", { text: label }), control, value]);
   const side = h("div", { class: "xw-side" }, [
@@ -175,32 +172,7 @@ function render({ model, el }) {
     replaceChildren(optionsBox, [...fields, fields.length ? h("button", { type: "submit", text: "Apply", dataset: { testid: "apply" } }) : null]);
   }
 
-  function renderClasses() {
-    const target = model.get("target");
-    const top = model.get("top_classes") || [];
-    const button = (index, label) => h("button", {
-      type: "button",
-      class: index === target ? "xw-class xw-active" : "xw-class",
-      dataset: { testid: "class-option", class: String(index) },
-      text: label,
-      on: { click: () => { model.set("target", index); save(); } },
-    });
-    replaceChildren(classes, [
-      button(-1, "Top class"),
-      ...top.map((c) => button(c.index, `${c.name} ${(c.probability * 100).toFixed(1)}%`)),
-    ]);
-  }
-
-  function renderStatus() {
-    const state = model.get("status");
-    status.dataset.state = state;
-    progressBar.style.width = `${Math.round((model.get("progress") || 0) * 100)}%`;
-    cancel.disabled = state !== "busy";
-    statusText.textContent = state === "busy" ? "Computing…" : "";
-    const message = model.get("error");
-    error.textContent = state === "error" ? message : "";
-    error.hidden = state !== "error";
-  }
+  const renderClasses = classBar.render;
 
   async function loadImages() {
     const images = model.get("images") || [];
@@ -268,7 +240,6 @@ function render({ model, el }) {
     model.set("options", options);
     save();
   });
-  cancel.addEventListener("click", () => model.send({ type: "cancel" }));
 
   listen("change:images", loadImages);
   listen("change:heatmap", updateHeatmaps);

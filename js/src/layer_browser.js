@@ -2,6 +2,7 @@
 // pick a layer (the kernel sends its maps); sorting, how many channels, which channel is
 // enlarged and the opacity are handled here from data already in the browser.
 import { bindModel } from "./model.js";
+import { classButtons, statusBar } from "./controls.js";
 import { decodeArray } from "./binary.js";
 import { colorbarRGBA, colorize } from "./colormap.js";
 import { bytesOf, h, replaceChildren } from "./dom.js";
@@ -97,16 +98,12 @@ function render({ model, el }) {
   };
 
   // ---- layout -----------------------------------------------------------------------
-  const classes = h("div", { class: "xw-classes", dataset: { testid: "classes" } });
+  const classBar = classButtons(model, (index) => ask({ target: index }, "Computing the class…"));
+  const classes = classBar.el;
   const path = h("div", { class: "xw-path", dataset: { testid: "decision-path" } });
-  const progressBar = h("div", { class: "xw-progress-bar" });
-  const progress = h("div", { class: "xw-progress", dataset: { testid: "progress" } }, [progressBar]);
-  const cancel = h("button", { type: "button", class: "xw-cancel", text: "Cancel", dataset: { testid: "cancel" } });
-  const statusText = h("span", { class: "xw-status-text" });
   const pending = h("span", { class: "xw-pending" });
-  const status = h("div", { class: "xw-status", dataset: { testid: "status", state: "idle" } },
-    [statusText, progress, cancel, pending]);
-  const error = h("div", { class: "xw-error", dataset: { testid: "error" }, role: "alert" });
+  const statusRow = statusBar(model, [pending]);
+  const { status, error } = statusRow;
   const list = h("div", { class: "xw-layer-list", dataset: { testid: "layer-list" }, role: "listbox" });
 
   const title = h("div", { class: "xw-title", dataset: { testid: "layer-title" } });
@@ -196,30 +193,11 @@ function render({ model, el }) {
   };
 
   // ---- header: classes, status, decision path ---------------------------------------
-  function renderClasses() {
-    const target = model.get("target");
-    const button = (index, label) => h("button", {
-      type: "button",
-      class: index === target ? "xw-class xw-active" : "xw-class",
-      dataset: { testid: "class-option", class: String(index) },
-      text: label,
-      on: { click: () => ask({ target: index }, "Computing the class…") },
-    });
-    replaceChildren(classes, [
-      button(-1, "Top class"),
-      ...(model.get("top_classes") || []).map((c) => button(c.index, `${c.name} ${(c.probability * 100).toFixed(1)}%`)),
-    ]);
-  }
+  const renderClasses = classBar.render;
 
   function renderStatus() {
-    const state = model.get("status");
-    status.dataset.state = state;
-    progressBar.style.width = `${Math.round((model.get("progress") || 0) * 100)}%`;
-    cancel.disabled = state !== "busy";
-    statusText.textContent = state === "busy" ? "Computing…" : "";
-    error.textContent = state === "error" ? model.get("error") : "";
-    error.hidden = state !== "error";
-    if (state !== "busy") pending.textContent = "";
+    statusRow.render();
+    if (model.get("status") !== "busy") pending.textContent = "";
   }
 
   function renderPath() {
@@ -657,7 +635,6 @@ function render({ model, el }) {
     ask({ gradcam_layer: layer }, "Computing Grad-CAM…");
   });
   gradcamClear.addEventListener("click", () => ask({ gradcam_layer: "" }, ""));
-  cancel.addEventListener("click", () => model.send({ type: "cancel" }));
 
   function updateSide() {
     const showsChannel = !enlarged.hidden && !enlargedCanvas.hidden;

@@ -21,6 +21,16 @@ from ..errors import Cancelled, ExplainError
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the browser
 
 
+def check_target(adapter, value: int) -> int:
+    """A widget's ``target`` trait: -1 (the top class) or a class of the model."""
+    if value != -1 and not 0 <= value < adapter.num_classes:
+        raise traitlets.TraitError(
+            f"target {value} is out of range: the model has {adapter.num_classes} classes "
+            "(use -1 for the top class)."
+        )
+    return value
+
+
 class ComputeWidget(anywidget.AnyWidget):
     status = traitlets.Unicode("idle").tag(sync=True)  # idle | busy | error
     progress = traitlets.Float(0.0).tag(sync=True)

@@ -19,7 +19,7 @@ from .._encode import heatmap_payload, percentile_cutoffs, png_bytes
 from ..errors import ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
-from ._base import ComputeWidget
+from ._base import ComputeWidget, check_target
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TOP_K = 5
@@ -123,13 +123,7 @@ class ImageExplainer(ComputeWidget):
     # -- reacting to changes ------------------------------------------------------------
     @traitlets.validate("target")
     def _check_target(self, proposal):
-        value = proposal["value"]
-        if value != -1 and not 0 <= value < self._adapter.num_classes:
-            raise traitlets.TraitError(
-                f"target {value} is out of range: the model has {self._adapter.num_classes} "
-                "classes (use -1 for the top class)."
-            )
-        return value
+        return check_target(self._adapter, proposal["value"])
 
     @traitlets.validate("index")
     def _check_index(self, proposal):

@@ -24,7 +24,7 @@ from ..explainers.activations import (
 from ..explainers.cam import resolve_layer
 from ..models import adapt
 from .image import STATIC, TOP_K, caption
-from ._base import ComputeWidget
+from ._base import ComputeWidget, check_target
 
 
 class LayerBrowser(ComputeWidget):
@@ -141,12 +141,7 @@ class LayerBrowser(ComputeWidget):
 
     @traitlets.validate("target")
     def _validate_target(self, proposal):
-        value = proposal["value"]
-        if value != -1 and not 0 <= value < self._adapter.num_classes:
-            raise traitlets.TraitError(
-                f"target {value} is out of range: the model has {self._adapter.num_classes} "
-                "classes (use -1 for the top class).")
-        return value
+        return check_target(self._adapter, proposal["value"])
 
     @traitlets.observe("layer", "target", "gradcam_layer")
     def _changed(self, change):
