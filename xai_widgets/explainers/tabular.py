@@ -25,6 +25,20 @@ from .base import Option, Runner, register
 EXACT_MAX_FEATURES = 11
 
 
+def is_classifier(adapter) -> bool:
+    """Several output columns, or one that ends in a sigmoid (a binary classifier)."""
+    return adapter.num_classes > 1 or adapter.final_activation == "sigmoid"
+
+
+def predicted_classes(adapter, scores: np.ndarray) -> np.ndarray:
+    """The class each row of explained scores stands for (one sigmoid column: 1 when the
+    probability is over 1/2, i.e. the logit over 0)."""
+    if scores.shape[1] > 1:
+        return scores.argmax(axis=1)
+    cut = 0.5 if adapter.score_kind == "probability" else 0.0
+    return (scores[:, 0] > cut).astype(np.int64)
+
+
 def _background(background, x: np.ndarray, adapter) -> np.ndarray:
     if background is None:
         raise ExplainError(
@@ -173,13 +187,13 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
         raise ExplainError(f"y has {len(y)} rows but X has {len(X)}.")
     if not isinstance(repeats, int) or repeats < 1:
         raise ExplainError(f"repeats must be a positive int, got {repeats!r}.")
-    metric = metric or ("accuracy" if adapter.num_classes > 1 else "r2")
+    metric = metric or ("accuracy" if is_classifier(adapter) else "r2")
     if metric not in ("accuracy", "r2"):
         raise ExplainError(f"unknown metric {metric!r}; valid: 'accuracy', 'r2'.")
 
     def score(pred):
         if metric == "accuracy":
-            return float((pred.argmax(axis=-1) == y).mean())
+            return float((predicted_classes(adapter, pred) == y).mean())
         residual = ((pred[:, 0] - y) ** 2).sum()
         total = ((y - y.mean()) ** 2).sum()
         return float(1.0 - residual / total) if total > 0 else 0.0
@@ -225,10 +239,13 @@ class Surrogates:
     linear: object
 
 
-def global_surrogates(model, X, *, feature_names=None, max_depth: int = 3,
+def global_surrogates(model, X, *, feature_names=None, class_names=None, max_depth: int = 3,
                       test_fraction: float = 0.3, seed: int = 0, output: str = "probability",
                       head=None) -> Surrogates:
-    """A shallow decision tree and a linear model that imitate ``model`` on ``X``."""
+    """A shallow decision tree and a linear model that imitate ``model`` on ``X``.
+
+    ``class_names`` (classifiers): the rules name the predicted class instead of its index.
+    """
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -249,9 +266,9 @@ def global_surrogates(model, X, *, feature_names=None, max_depth: int = 3,
     order = np.random.default_rng(seed).permutation(len(X))
     cut = int(round(len(X) * (1 - test_fraction)))
     fit, held = np.sort(order[:cut]), np.sort(order[cut:])
-    classification = adapter.num_classes > 1
+    classification = is_classifier(adapter)
     if classification:
-        target = predictions.argmax(axis=1)
+        target = predicted_classes(adapter, predictions)
         tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
         linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     else:
@@ -272,7 +289,62 @@ def global_surrogates(model, X, *, feature_names=None, max_depth: int = 3,
     return Surrogates(
         kind="classification" if classification else "regression",
         tree_fidelity=fidelity(tree), linear_fidelity=fidelity(linear),
-        rules=export_text(tree, feature_names=names, decimals=3),
+        rules=export_text(tree, feature_names=names, decimals=3, class_names=(
+            # one name per class the tree saw, in its order (it may not see every class)
+            [str(class_names[int(c)]) for c in tree.classes_]
+            if classification and class_names is not None else None)),
         linear_coefficients=coefficients, fitted_rows=fit, held_out=held,
         tree=tree, linear=linear,
     )
+
+
+def sample_index(total: int, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of up to ``n`` of ``total`` rows, drawn without replacement, in order (all of
+    them if there are no more than ``n``)."""
+    if total <= n:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
+
+
+def explain_row(adapter, x_row: np.ndarray, target: int, background: np.ndarray, *,
+                samples: int = 2048, seed: int = 0, steps: int = 32, progress=None,
+                cancel=None) -> dict:
+    """One row, one class, three explanations side by side:
+
+    * ``kernel_shap``: Shapley values; they add up to f(x) - mean f(background);
+    * ``integrated_gradients`` from the background's mean row; they add up to
+      f(x) - f(mean row) (completeness);
+    * ``gradient_x_input``: the local linear picture; it does not add up to anything.
+
+    Each entry: ``values`` (F,) float32 and ``base`` (the value the walk starts from, or None).
+    """
+    from .gradients import gradient_x_input, integrated_gradients
+
+    x = x_row.reshape((1,) + adapter.input_shape)
+    shap = kernel_shap(adapter, x, target, background=background, samples=samples, seed=seed,
+                       progress=progress, cancel=cancel)
+    baseline = background.mean(axis=0)
+    ig = integrated_gradients(adapter, x, target, baseline=baseline, steps=steps)
+    gxi = gradient_x_input(adapter, x, target)
+    return {
+        "prediction": float(shap.scores[0]),
+        "kernel_shap": {"values": shap.attributions[0].reshape(-1),
+                        "base": shap.params["base_values"][0], "exact": shap.params["exact"],
+                        "coalitions": shap.params["coalitions"],
+                        "background_rows": len(background)},
+        "integrated_gradients": {
+            "values": ig.attributions[0].reshape(-1),
+            "base": float(adapter.scores(ig.baselines)[0, target]),
+            "steps": steps, "completeness_delta": float(ig.completeness_delta[0])},
+        "gradient_x_input": {"values": gxi.attributions[0].reshape(-1), "base": None},
+    }
+
+
+def mean_abs_shap(adapter, rows: np.ndarray, target: int, background: np.ndarray, *,
+                  samples: int = 2048, seed: int = 0, progress=None, cancel=None):
+    """Global SHAP importance: mean |Shapley value| of each feature over ``rows``, for one
+    class. Returns (F,) float64 and the Explanation of every row."""
+    exp = kernel_shap(adapter, rows, target, background=background, samples=samples, seed=seed,
+                      progress=progress, cancel=cancel)
+    flat = exp.attributions.reshape(len(rows), -1)
+    return np.abs(flat).mean(axis=0), exp

@@ -31,6 +31,18 @@ def check_target(adapter, value: int) -> int:
     return value
 
 
+class _Lane:
+    """One queue of work: one thread at a time, the newest request replaces a pending one
+    and cancels the running one between two batches."""
+
+    def __init__(self):
+        self.next: Callable | None = None
+        self.thread: threading.Thread | None = None
+        self.cancel = threading.Event()
+        self.done = threading.Event()
+        self.done.set()
+
+
 class ComputeWidget(anywidget.AnyWidget):
     status = traitlets.Unicode("idle").tag(sync=True)  # idle | busy | error
     progress = traitlets.Float(0.0).tag(sync=True)
@@ -39,11 +51,8 @@ class ComputeWidget(anywidget.AnyWidget):
     def __init__(self, **kwargs):
         self._from_frontend = False
         self._lock = threading.Lock()
-        self._job_done = threading.Event()
-        self._job_done.set()
-        self._cancel = threading.Event()
-        self._next: tuple | None = None
-        self._thread: threading.Thread | None = None
+        self._lanes: dict[str, _Lane] = {}
+        self._busy = 0  # lanes running work now
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -61,33 +70,40 @@ class ComputeWidget(anywidget.AnyWidget):
             self.cancel()
 
     # -- running work -------------------------------------------------------------------
-    def _run(self, name: str, work: Callable[[Callable, Callable], None]):
-        """Run ``work(progress, cancelled)``: in the background if the browser asked."""
-        if self._from_frontend:
-            with self._lock:
-                self._next = (name, work)
-                self._cancel.set()  # the newest request wins
-                self._job_done.clear()
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._worker, daemon=True,
-                                                    name=f"xai-widgets {name}")
-                    self._thread.start()
-        else:
-            self.wait()
-            self._cancel = threading.Event()
-            self._execute(work, self._cancel)
+    def _lane(self, name: str) -> _Lane:
+        with self._lock:
+            return self._lanes.setdefault(name, _Lane())
 
-    def _worker(self):
+    def _run(self, name: str, work: Callable[[Callable, Callable], None], *,
+             lane: str = "main", background: bool | None = None):
+        """Run ``work(progress, cancelled)``: in the background if the browser asked (or
+        ``background=True``). Lanes are independent queues: work in one lane never cancels
+        work in another."""
+        queue = self._lane(lane)
+        if self._from_frontend if background is None else background:
+            with self._lock:
+                queue.next = work
+                queue.cancel.set()  # the newest request wins
+                queue.done.clear()
+                if queue.thread is None or not queue.thread.is_alive():
+                    queue.thread = threading.Thread(target=self._worker, args=(queue,),
+                                                    daemon=True, name=f"xai-widgets {name}")
+                    queue.thread.start()
+        else:
+            queue.done.wait()
+            queue.cancel = threading.Event()
+            self._execute(work, queue.cancel)
+
+    def _worker(self, queue: _Lane):
         while True:
             with self._lock:
-                if self._next is None:
-                    self._thread = None
-                    self._job_done.set()
+                if queue.next is None:
+                    queue.thread = None
+                    queue.done.set()
                     return
-                _, work = self._next
-                self._next = None
-                self._cancel = threading.Event()
-                cancel = self._cancel
+                work, queue.next = queue.next, None
+                queue.cancel = threading.Event()
+                cancel = queue.cancel
             self._execute(work, cancel)
 
     def _execute(self, work, cancel: threading.Event):
@@ -99,27 +115,42 @@ class ComputeWidget(anywidget.AnyWidget):
                 last[0] = now
                 self.progress = done / total if total else 1.0
 
+        with self._lock:
+            self._busy += 1
         with self.hold_sync():
             self.status, self.progress, self.error = "busy", 0.0, ""
+        outcome = ("idle", 1.0, "")
         try:
             work(progress, cancel.is_set)
         except Cancelled:
-            with self.hold_sync():
-                self.status, self.progress = "idle", 0.0
+            outcome = ("idle", 0.0, "")
         except ExplainError as exc:
-            with self.hold_sync():
-                self.status, self.error = "error", str(exc)
+            outcome = ("error", 0.0, str(exc))
         except Exception as exc:  # shown in the widget: it must keep working after one
-            with self.hold_sync():
-                self.status, self.error = "error", f"{type(exc).__name__}: {exc}"
-        else:
-            with self.hold_sync():
-                self.status, self.progress = "idle", 1.0
+            outcome = ("error", 0.0, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self._busy -= 1
+            others = self._busy > 0
+        state, fraction, message = outcome
+        with self.hold_sync():
+            if message:
+                self.status, self.error = "error", message
+            elif not others:  # another lane still working keeps the widget busy
+                self.status, self.progress = state, fraction
 
     def cancel(self):
-        """Stop the running computation between two batches."""
-        self._cancel.set()
+        """Stop the running computations between two batches."""
+        with self._lock:
+            for queue in self._lanes.values():
+                queue.cancel.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until background work asked for by the browser has finished."""
-        return self._job_done.wait(timeout)
+        """Block until background work has finished (every lane)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            lanes = list(self._lanes.values())
+        for queue in lanes:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not queue.done.wait(left):
+                return False
+        return True
