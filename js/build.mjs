@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // One entry per widget: src/<name>.js (and src/<name>.css when present).
-const ENTRIES = ["image_explainer", "layer_browser"];
+const ENTRIES = ["image_explainer", "layer_browser", "feature_importance"];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

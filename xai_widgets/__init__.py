@@ -8,15 +8,15 @@
 
 from __future__ import annotations
 
-from . import demo, metrics, plotting
+from . import demo, metrics, plotting, tables
 from .errors import Cancelled, ExplainError
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
-from .widgets import ImageExplainer, LayerBrowser
+from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
     "methods", "metrics", "plotting", "__version__",
 ]

@@ -57,3 +57,66 @@ def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alph
     fig.suptitle(f"{exp.method} ({exp.params.get('score', '')})", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# Bars of signed contributions: the same colours as the widgets' --xw-pos / --xw-neg.
+POSITIVE, NEGATIVE, MUTED = "#b2182b", "#2166ac", "#bbbbbb"
+
+
+def importance_bars(ax, names, values, errors=None, *, sort="importance", top_k=None,
+                    threshold=0.0, title=""):
+    """Horizontal bars of global importance; bars below ``threshold`` x the largest |value|
+    are grey (the FeatureImportance widget's global chart, as a static figure)."""
+    values = np.asarray(values, dtype=np.float64)
+    # the top_k most important (NaN last), then ordered by `sort`; as the browser does
+    order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[: top_k or len(values)]
+    if sort == "name":
+        order = np.array(sorted(order, key=lambda j: (str(names[j]).lower(), j)), dtype=int)
+    elif sort == "data":
+        order = np.sort(order)
+    largest = np.nanmax(np.abs(values)) if len(values) else 0.0
+    greyed = [np.isnan(values[j]) or (threshold > 0 and values[j] < threshold * largest)
+              for j in order]
+    colours = [MUTED if grey else POSITIVE for grey in greyed]
+    y = np.arange(len(order))[::-1]
+    ax.barh(y, values[order], color=colours,
+            xerr=None if errors is None else np.asarray(errors)[order], ecolor="#444444")
+    ax.set_yticks(y, [str(names[j]) for j in order], fontsize=8)
+    ax.axvline(0, color="#666666", linewidth=0.8)
+    ax.locator_params(axis="x", nbins=5)
+    ax.set_title(title, fontsize=9)
+
+
+def waterfall(ax, names, values, base, prediction, *, max_steps=12, title=""):
+    """Bars that walk from ``base`` to ``prediction``, largest |value| first, the rest folded
+    into one step (the widget's local chart). ``base=None``: plain bars from 0."""
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(-np.abs(values), kind="stable")
+    shown, rest = order[:max_steps], order[max_steps:]
+    labels = [str(names[j]) for j in shown]
+    steps = list(values[shown])
+    if len(rest):
+        labels.append(f"{len(rest)} other features")
+        steps.append(float(values[rest].sum()))
+    y = np.arange(len(steps))[::-1]
+    start = 0.0 if base is None else float(base)
+    lefts = []
+    for v in steps:
+        lefts.append(start if base is not None else 0.0)
+        start = start + v if base is not None else start
+    ax.barh(y, steps, left=lefts, color=[POSITIVE if v >= 0 else NEGATIVE for v in steps])
+    ax.set_yticks(y, labels, fontsize=8)
+    ends = np.array(lefts + [a + b for a, b in zip(lefts, steps)] + [0.0 if base is None
+                                                                    else base])
+    lo, hi = float(ends.min()), float(ends.max())
+    pad = 0.06 * (hi - lo or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
+    if base is not None:
+        ax.axvline(base, color="#666666", linewidth=0.8, linestyle="--",
+                   label=f"start {base:.3g}")
+        ax.axvline(prediction, color="#111111", linewidth=0.8, label=f"end {prediction:.3g}")
+        ax.legend(fontsize=7, loc="best")
+    else:
+        ax.axvline(0, color="#666666", linewidth=0.8)
+    ax.locator_params(axis="x", nbins=5)
+    ax.set_title(title, fontsize=9)

@@ -170,7 +170,11 @@ def prepare_table(data, feature_names=None, categorical="auto") -> Table:
             features.append(Feature(name, "categorical", min(codes), max(codes), 1.0,
                                     codes, labels))
         else:
-            features.append(Feature(name, "numeric", float(values.min()), float(values.max()),
-                                    _step(values)))
+            step = _step(values)
+            # the range on the step's grid, so the slider's values are round numbers
+            digits = max(0, -int(np.floor(np.log10(step))))
+            low = round(float(np.floor(values.min() / step) * step), digits)
+            high = round(float(np.ceil(values.max() / step) * step), digits)
+            features.append(Feature(name, "numeric", low, high, step))
     X = np.stack(columns, axis=1).astype(np.float32)
     return Table(X, names, features)

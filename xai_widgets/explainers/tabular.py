@@ -269,6 +269,21 @@ class Surrogates:
     tree: object
     linear: object
 
+    def coefficients_for(self, class_index: int = 0) -> np.ndarray:
+        """The linear surrogate's coefficients that raise ``class_index`` (its log-odds for a
+        classifier; the single row of a regressor). A binary logistic regression keeps one
+        row, for the second class: the first class's is its negative. A class the model
+        never predicted on these rows has none (zeros)."""
+        rows = np.atleast_2d(self.linear_coefficients)
+        if self.kind == "regression":
+            return rows[0]
+        classes = [int(c) for c in self.linear[-1].classes_]
+        if len(classes) == 2 and len(rows) == 1:
+            return rows[0] if class_index == classes[1] else -rows[0]
+        if class_index in classes:
+            return rows[classes.index(class_index)]
+        return np.zeros(rows.shape[1])
+
 
 def global_surrogates(model, X, *, feature_names=None, class_names=None, max_depth: int = 3,
                       test_fraction: float = 0.3, seed: int = 0, output: str = "probability",
@@ -366,7 +381,8 @@ def explain_row(adapter, x_row: np.ndarray, target: int, background: np.ndarray,
         "integrated_gradients": {
             "values": ig.attributions[0].reshape(-1),
             "base": float(adapter.scores(ig.baselines)[0, target]),
-            "steps": steps, "completeness_delta": float(ig.completeness_delta[0])},
+            "steps": steps, "baseline": "the mean of the background rows",
+            "completeness_delta": float(ig.completeness_delta[0])},
         "gradient_x_input": {"values": gxi.attributions[0].reshape(-1), "base": None},
     }
 

@@ -2,5 +2,6 @@
 
 from .image import ImageExplainer
 from .layers import LayerBrowser
+from .tabular import FeatureImportance
 
-__all__ = ["ImageExplainer", "LayerBrowser"]
+__all__ = ["FeatureImportance", "ImageExplainer", "LayerBrowser"]

@@ -1,0 +1,305 @@
+// Pure helpers of the FeatureImportance view (no DOM): which features the global chart shows
+// and in what order, the waterfall of one instance's attributions, the what-if request queue
+// (one kernel request at a time, the newest wins), and the text of numbers and captions.
+import { formatTick } from "./ticks.js";
+
+// ---- global importance --------------------------------------------------------------------
+
+/** Indices by descending value (NaN last, ties keep data order). */
+export function rankByValue(values) {
+  const index = Array.from({ length: values.length }, (_, i) => i);
+  const key = (i) => (Number.isNaN(values[i]) ? -Infinity : values[i]);
+  return index.sort((a, b) => {
+    const nanA = Number.isNaN(values[a]);
+    const nanB = Number.isNaN(values[b]);
+    if (nanA !== nanB) return nanA ? 1 : -1;
+    return key(b) - key(a) || a - b;
+  });
+}
+
+/**
+ * The features the global chart shows, in display order: the `topK` most important (clamped
+ * to 1..F; a non-number keeps all; NaN counts least), ordered by `sort` ("importance":
+ * descending; "name": case-insensitive, by code point; "data": the columns' order; ties in
+ * data order). The same rule as plotting.importance_bars, so to_png() shows the same bars.
+ */
+export function orderFeatures(names, importance, { sort = "importance", topK = Infinity } = {}) {
+  const n = importance.length;
+  if (!n) return [];
+  // the k most important features, whatever order they are then shown in
+  const top = rankByValue(importance).slice(0, clampTopK(topK, n));
+  if (sort === "name") {
+    const key = (i) => String(names[i] ?? "").toLowerCase();
+    return top.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
+  }
+  if (sort === "data") return top.sort((a, b) => a - b);
+  return top;
+}
+
+/** The top-k slider's value: an integer in 1..n (n when not a number). */
+export function clampTopK(topK, n) {
+  if (!(n >= 1)) return 0;
+  const k = Number.isFinite(topK) ? Math.round(topK) : n;
+  return Math.min(n, Math.max(1, k));
+}
+
+/**
+ * Greyed-out flags: importance < threshold x max |importance| (threshold in 0..1, clamped).
+ * Threshold 0 greys nothing (not even negative importances); NaN is always greyed.
+ */
+export function mutedFlags(importance, threshold) {
+  let most = 0;
+  for (const v of importance) if (Math.abs(v) > most) most = Math.abs(v);
+  const t = Math.min(1, Math.max(0, Number(threshold) || 0));
+  const cut = t * most;
+  return Array.from(importance, (v) => Number.isNaN(v) || (t > 0 && v < cut));
+}
+
+/** [min, max] of an axis holding 0 and every value ± its error (NaN ignored; [0, 1] when empty). */
+export function barDomain(values, errors = null) {
+  let min = 0;
+  let max = 0;
+  values.forEach((v, i) => {
+    if (!Number.isFinite(v)) return;
+    const e = errors && Number.isFinite(errors[i]) ? Math.abs(errors[i]) : 0;
+    min = Math.min(min, v - e);
+    max = Math.max(max, v + e);
+  });
+  return min === max ? [0, 1] : [min, max];
+}
+
+// ---- local explanation: waterfall ------------------------------------------------------------
+
+export const OTHER = "(other)"; // data-feature of the folded step
+
+/**
+ * Steps of one instance's attributions, largest |value| first (NaN as 0, ties in data order).
+ * The first `maxSteps` are kept; the rest fold into one step "N other features" (value =
+ * their sum, index -1; fold: false drops them), as plotting.waterfall does. Waterfall (sumsToPrediction): steps walk
+ * from `base`: start = the running total before the step, end = after it; `final` =
+ * base + sum. Otherwise plain bars from 0 (start 0, end value). `domain` [min, max] holds
+ * every start and end, the base and the final value (and 0 for plain bars).
+ */
+export function waterfall(values, { names = [], base = 0, sumsToPrediction = true, maxSteps = 12, fold = true } = {}) {
+  const v = Array.from(values, (x) => (Number.isFinite(x) ? x : 0));
+  const order = Array.from({ length: v.length }, (_, i) => i)
+    .sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]) || a - b);
+  const keep = order.slice(0, maxSteps);
+  const rest = fold ? order.slice(maxSteps) : [];
+  const rows = keep.map((i) => ({ index: i, name: String(names[i] ?? `x${i}`), value: v[i] }));
+  if (rest.length) {
+    const label = `${rest.length} other feature${rest.length === 1 ? "" : "s"}`;
+    rows.push({ index: -1, name: label, value: rest.reduce((s, i) => s + v[i], 0) });
+  }
+  const waterfallMode = Boolean(sumsToPrediction);
+  const start0 = waterfallMode && Number.isFinite(base) ? base : 0;
+  let total = start0;
+  const steps = rows.map((row) => {
+    const start = waterfallMode ? total : 0;
+    const end = start + row.value;
+    if (waterfallMode) total = end;
+    return { ...row, start, end };
+  });
+  const ends = steps.flatMap((s) => [s.start, s.end]);
+  const final = waterfallMode ? total : null;
+  const extra = waterfallMode ? [start0, total] : [0];
+  const domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
+  if (domain[0] === domain[1]) domain[1] = domain[0] + 1;
+  return { steps, base: waterfallMode ? start0 : null, final, domain, waterfall: waterfallMode };
+}
+
+/** A linear scale [d0, d1] -> [r0, r1]. */
+export function linearScale([d0, d1], [r0, r1]) {
+  const k = (r1 - r0) / (d1 - d0 || 1);
+  return (x) => r0 + (x - d0) * k;
+}
+
+// ---- what-if requests --------------------------------------------------------------------
+
+/** Equal lists of numbers up to float32 rounding (relative 1e-6, absolute 1e-9). */
+export function sameValues(a, b, rel = 1e-6) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = Number(a[i]);
+    const y = Number(b[i]);
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y)) + 1e-9)) return false;
+  }
+  return true;
+}
+
+/**
+ * One what-if request to the kernel at a time; while one is in flight only the newest other
+ * request is kept, and sent when the answer comes (answered), the kernel gives up (failed)
+ * or timeoutMs passes with no answer. `send(values)` does the actual write.
+ * options: timeoutMs (default 15000), setTimer / clearTimer (for tests; default the globals).
+ */
+export function createRequestQueue(send, { timeoutMs = 15000, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
+  let inFlight = null; // {values, token}
+  let pending = null; // values
+  let timer = null;
+  let tokens = 0;
+
+  const stopTimer = () => {
+    if (timer !== null) clearTimer(timer);
+    timer = null;
+  };
+  const dispatch = (values) => {
+    stopTimer();
+    inFlight = { values, token: ++tokens };
+    const token = inFlight.token;
+    timer = setTimer(() => {
+      timer = null;
+      if (inFlight && inFlight.token === token) next();
+    }, timeoutMs);
+    send(values);
+  };
+  const next = () => {
+    inFlight = null;
+    stopTimer();
+    if (pending) {
+      const values = pending;
+      pending = null;
+      dispatch(values);
+    }
+  };
+  return {
+    /** Ask for `values` (a copy is kept): at once when idle, else as the pending request. */
+    request(values) {
+      const copy = Array.from(values);
+      if (!inFlight) return dispatch(copy);
+      pending = sameValues(copy, inFlight.values) ? null : copy;
+    },
+    /** The kernel's explanation is for `values`: done if that is what was asked. */
+    answered(values) {
+      if (inFlight && sameValues(values, inFlight.values)) next();
+    },
+    /** The kernel stopped without an answer (error, cancel): go on with the pending one.
+     *  With a token (from current()), only if that request is still the one in flight. */
+    failed(token) {
+      if (!inFlight || (token !== undefined && token !== inFlight.token)) return;
+      next();
+    },
+    /** Forget everything (e.g. another instance was picked). */
+    clear() {
+      inFlight = null;
+      pending = null;
+      stopTimer();
+    },
+    current: () => (inFlight ? inFlight.token : null),
+    busy: () => inFlight !== null,
+    pendingValues: () => pending,
+    inFlightValues: () => (inFlight ? inFlight.values : null),
+    dispose() {
+      this.clear();
+    },
+  };
+}
+
+// ---- numbers and text ----------------------------------------------------------------------
+
+/** Decimals that show a slider's step: 0.01 -> 2, 0.5 -> 1, 1 -> 0, 2.5e-4 -> 5 (at most 8). */
+export function stepDecimals(step) {
+  if (!(step > 0) || !Number.isFinite(step)) return 3;
+  for (let d = 0; d <= 8; d++) {
+    if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-9 * 10 ** d) return d;
+  }
+  return 8;
+}
+
+/**
+ * A feature's value for its label: with its slider step's decimals ("17.90" for step 0.01)
+ * when that shows it exactly, else 4 significant digits ("19.98" for step 0.1: a value off
+ * the step grid, e.g. as in the data); integers up to 1e7 in full.
+ */
+export function formatValue(v, step = null) {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (step > 0 && a < 1e7) {
+    const text = v.toFixed(stepDecimals(step));
+    if (Math.abs(Number(text) - v) <= 1e-6 * Math.max(1, a)) return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
+  }
+  if (a >= 1000 && a < 1e7) return String(Math.round(v));
+  if (a >= 1e-3 && a < 1000) return String(Number(v.toPrecision(4)));
+  return formatTick(v);
+}
+
+/** Short signed numbers for bars and changes: "+0.12", "-3.4e-4", "0". */
+export function formatSigned(v) {
+  const text = formatShort(v);
+  return v > 0 ? `+${text}` : text;
+}
+
+/** Three significant digits: 0.931, 12.3, 1.23k, 2.5e-4. */
+export function formatShort(v) {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a < 1e-3 || a >= 1e12) return formatTick(v);
+  if (a >= 1000) return formatTick(Number(v.toPrecision(3)));
+  return String(Number(v.toPrecision(3)));
+}
+
+/** A probability in a list: "0.931", "<0.001", ">0.999" (not 1.42e-18 or 1). */
+export function formatProbability(p) {
+  if (!Number.isFinite(p)) return String(p);
+  if (p > 0 && p < 1e-3) return "<0.001";
+  if (p < 1 && p > 0.999) return ">0.999";
+  return formatShort(p);
+}
+
+/** "probability of 'malignant': 0.931 (original 0.712, +0.219)"; without the original when equal. */
+export function predictionText(local) {
+  if (!local || !Number.isFinite(local.prediction)) return "";
+  const label = local.score_label || "prediction";
+  const now = formatShort(local.prediction);
+  const was = local.original_prediction;
+  if (!Number.isFinite(was)) return `${label}: ${now}`;
+  const delta = local.prediction - was;
+  const tiny = Math.abs(delta) <= 1e-6 * Math.max(1, Math.abs(was));
+  return tiny ? `${label}: ${now} (as in the data)` : `${label}: ${now} (original ${formatShort(was)}, ${formatSigned(delta)})`;
+}
+
+const METRICS = { accuracy: "accuracy", r2: "R²" };
+
+/** One sentence under the global chart saying what its bars are. */
+export function globalCaption(kind, info) {
+  if (!info) return "";
+  if (kind === "permutation") {
+    const metric = METRICS[info.metric] || info.metric || "score";
+    const repeats = `${info.repeats} repeat${info.repeats === 1 ? "" : "s"}`;
+    const baseline = Number.isFinite(info.baseline) ? `; ${metric} ${formatShort(info.baseline)} unshuffled` : "";
+    return `Drop in ${metric} when a feature's column is shuffled (${repeats}, ${info.rows} rows${baseline}); whiskers: ± one standard deviation.`;
+  }
+  const target = info.class_name ? `for class '${info.class_name}'` : "of the prediction";
+  const how = info.exact ? "exact" : Number.isFinite(info.coalitions) ? `KernelSHAP, ${info.coalitions} coalitions per row` : "";
+  return `Mean |SHAP value| ${target} over ${info.rows} rows${how ? ` (${how})` : ""}.`;
+}
+
+/** The line under the local chart: how the chosen method's numbers were made. */
+export function methodNote(name, method, featureCount) {
+  if (!method) return "";
+  if (name === "kernel_shap") {
+    const how = method.exact
+      ? `exact Shapley values (2^${featureCount} = ${method.coalitions ?? 2 ** featureCount} coalitions)`
+      : `KernelSHAP, ${method.coalitions} sampled coalitions, seeded`;
+    const rows = Number.isFinite(method.background_rows) ? `; ${method.background_rows} background rows` : "";
+    return `${how}${rows}.`;
+  }
+  if (name === "integrated_gradients") {
+    const steps = Number.isFinite(method.steps) ? `${method.steps} steps` : "a straight path";
+    const baseline = method.baseline ? ` (${method.baseline})` : "";
+    const gap = Number.isFinite(method.completeness_delta)
+      ? `; completeness gap ${formatShort(Math.abs(method.completeness_delta))} (sum of the steps − prediction)` : "";
+    return `Integrated gradients: ${steps} from the baseline${baseline} to this instance${gap}.`;
+  }
+  if (!method.sums_to_prediction) {
+    return `${method.label || name}: local slope times the value; does not add up to the prediction.`;
+  }
+  return method.label || name;
+}
+
+/** Label of the waterfall's starting line: E[f(x)] for SHAP, f(baseline) for paths. */
+export function baseLabel(name, base) {
+  return `${name === "kernel_shap" ? "E[f(x)]" : "f(baseline)"} = ${formatShort(base)}`;
+}

@@ -1,0 +1,419 @@
+"""FeatureImportance: global importance, a local explanation and what-if sliders for a
+tabular Keras model (classifier or regressor).
+
+Two independent lanes of work, so that a quick what-if never cancels the long global one:
+- "global": permutation importance (needs ``y``), mean |SHAP| over a sample of rows, and the
+  global surrogates. Started in the background when the widget is made; progress and Cancel
+  in the widget; ``global_importance`` waits for it.
+- "local": predict and explain the what-if row (KernelSHAP, integrated gradients, gradient x
+  input). Moving a slider asks for it; the newest request wins; results are cached.
+
+Sorting, top-k, the threshold, the importance kind and the local method are view-only: the
+browser redraws them from data it has. The charts are drawn by the view (not bqplot, whose
+0.13 frontend cannot be loaded in a notebook's HTML export; see layers.py).
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+from pathlib import Path
+
+import numpy as np
+import traitlets
+
+from .._encode import array_payload
+from ..errors import ExplainError
+from ..explainers.tabular import (
+    explain_row, global_surrogates, is_classifier, mean_abs_shap, permutation_importance,
+    sample_index)
+from ..models import adapt
+from ..tables import prepare_table
+from ._base import ComputeWidget, check_target
+from .image import STATIC, TOP_K
+
+CACHE_SIZE = 256
+MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
+METHOD_LABELS = {"kernel_shap": "KernelSHAP (Shapley values)",
+                 "integrated_gradients": "Integrated gradients",
+                 "gradient_x_input": "Gradient × input"}
+
+
+class FeatureImportance(ComputeWidget):
+    """Why a tabular model decided, and what if the inputs were different.
+
+    >>> f = FeatureImportance(model, X, y=y, feature_names=names, instance=0)
+    >>> f                          # inline in the notebook
+    >>> f.global_importance        # dict of numpy arrays (waits for the computation)
+    >>> f.instance_values          # the what-if values currently set
+    >>> f.instance_values = [...]  # set from Python; the view follows
+
+    ``X``: numpy array or pandas DataFrame (numeric and ``category`` columns). ``y``: the
+    labels (class indices for a classifier, numbers for a regressor); without it there is no
+    permutation importance. ``background``: rows (a seeded sample of X) that KernelSHAP fills
+    missing features from; ``shap_rows``: rows averaged for the global mean |SHAP|;
+    ``samples``: KernelSHAP coalitions beyond 11 features. ``output="probability"`` explains
+    probabilities (``"logit"``: the scores before a final softmax/sigmoid).
+    """
+
+    _esm = STATIC / "feature_importance.js"
+    _css = STATIC / "feature_importance.css"
+
+    # data (sent once)
+    feature_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    features = traitlets.List(traitlets.Dict()).tag(sync=True)
+    task = traitlets.Unicode("classification").tag(sync=True)
+    class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    instance_count = traitlets.Int(0).tag(sync=True)
+    # what to explain (kernel work)
+    instance = traitlets.Int(0).tag(sync=True)
+    target = traitlets.Int(-1).tag(sync=True)  # -1: the class predicted for the instance
+    original_values = traitlets.List(traitlets.Float()).tag(sync=True)
+    instance_values = traitlets.List(traitlets.Float()).tag(sync=True)
+    # results
+    top_classes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    local = traitlets.Dict().tag(sync=True)
+    importance = traitlets.Dict().tag(sync=True)
+    surrogate = traitlets.Dict().tag(sync=True)
+    # view only (browser-side; synced back debounced)
+    importance_kind = traitlets.Unicode("permutation").tag(sync=True)
+    sort = traitlets.Unicode("importance").tag(sync=True)
+    top_k = traitlets.Int(15).tag(sync=True)
+    threshold = traitlets.Float(0.0).tag(sync=True)
+    local_method = traitlets.Unicode("kernel_shap").tag(sync=True)
+    height = traitlets.Int(860).tag(sync=True)  # explicit pixels: % heights collapse
+
+    def __init__(self, model, X, y=None, *, feature_names=None, class_names=None, instance=0,
+                 target=None, categorical="auto", background=50, shap_rows=50, samples=1024,
+                 repeats=5, seed=0, output="probability", head=None):
+        # everything is checked before anything is computed
+        self._adapter = adapt(model, output=output, head=head)
+        table = prepare_table(X, feature_names, categorical)
+        self._X = self._adapter.validate_inputs(table.X)
+        if self._X.ndim != 2:
+            raise ExplainError(
+                f"FeatureImportance explains tabular models (input (N, features)); this model "
+                f"expects {self._adapter.input_shape}. Use ImageExplainer for images.")
+        classifier = is_classifier(self._adapter)
+        self._y = None if y is None else self._check_labels(y, classifier)
+        names = (self._adapter.class_names(class_names) if classifier
+                 else ["prediction"])
+        for name, value, low in (("background", background, 1), ("shap_rows", shap_rows, 1),
+                                 ("samples", samples, 2), ("repeats", repeats, 1)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ExplainError(f"{name} must be an integer >= {low}, got {value!r}.")
+        if target is not None:
+            self._adapter.resolve_targets(target, 1, None)  # a clear error before computing
+        self._background = self._X[sample_index(len(self._X), int(background), seed)]
+        self._shap_rows, self._samples = int(shap_rows), int(samples)
+        self._repeats, self._seed = int(repeats), int(seed)
+        self._local_cache: collections.OrderedDict = collections.OrderedDict()
+        self._permutation = None  # PermutationImportance, computed once
+        self._surrogates = None
+        self._shap_global: dict[int, tuple] = {}  # target -> (mean |shap|, exp)
+        self._quiet = False  # set while Python moves several traits that belong together
+        super().__init__(
+            feature_names=table.names,
+            features=[f.as_dict() for f in table.features],
+            task="classification" if classifier else "regression",
+            class_names=names,
+            instance_count=len(self._X),
+            importance_kind="permutation" if self._y is not None else "shap",
+            top_k=min(15, len(table.names)),
+        )
+        self._quiet = True
+        try:
+            self.instance = self._check_instance(instance)
+            if target is not None:
+                self.target = int(target)  # validated by _validate_target
+            self.original_values = self.instance_values = self._X[self.instance].tolist()
+        finally:
+            self._quiet = False
+        self._run("local", self._local_work, lane="local")
+        self.compute_global()
+
+    # -- checks -------------------------------------------------------------------------
+    def _check_labels(self, y, classifier: bool) -> np.ndarray:
+        y = np.asarray(getattr(y, "values", y))
+        if y.ndim != 1 or len(y) != len(self._X):
+            raise ExplainError(f"y must hold one label per row of X: X has {len(self._X)} "
+                               f"rows, y has shape {y.shape}.")
+        if y.dtype.kind not in "biuf":
+            raise ExplainError(
+                f"y holds {y.dtype} labels (e.g. {y[0].item()!r}); pass class indices 0..K-1 in the "
+                "order of the model's outputs (e.g. pd.factorize(y)[0]).")
+        if not np.isfinite(y.astype(np.float64)).all():
+            raise ExplainError("y contains NaN or infinite values; drop those rows first.")
+        if classifier:
+            k = max(self._adapter.num_classes, 2)
+            if not np.all(y == np.round(y)) or y.min() < 0 or y.max() >= k:
+                raise ExplainError(
+                    f"y must hold class indices 0..{k - 1} for this classifier; found values "
+                    f"{np.unique(y)[:5].tolist()}.")
+            return y.astype(np.int64)
+        return y.astype(np.float64)
+
+    def _check_instance(self, value) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ExplainError(f"instance must be a row number of X, got {value!r}.")
+        if not 0 <= value < len(self._X):
+            raise ExplainError(f"instance {value} is out of range: X has {len(self._X)} rows "
+                               f"(0..{len(self._X) - 1}).")
+        return int(value)
+
+    @traitlets.validate("instance")
+    def _validate_instance(self, proposal):
+        try:
+            return self._check_instance(proposal["value"])
+        except ExplainError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("target")
+    def _validate_target(self, proposal):
+        if self.task == "regression":
+            if proposal["value"] not in (-1, 0):
+                raise traitlets.TraitError("a regressor has one output: target must be -1 or 0.")
+            return proposal["value"]
+        return check_target(self._adapter, proposal["value"])
+
+    @traitlets.validate("instance_values")
+    def _validate_values(self, proposal):
+        values = proposal["value"]
+        n = len(self.feature_names)
+        if len(values) != n:
+            raise traitlets.TraitError(f"instance_values needs {n} values (one per feature), "
+                                       f"got {len(values)}.")
+        if not np.isfinite(values).all():
+            raise traitlets.TraitError("instance_values must be finite numbers.")
+        return [float(v) for v in values]
+
+    # -- changes ------------------------------------------------------------------------
+    @traitlets.observe("instance")
+    def _instance_changed(self, change):
+        if self._quiet:
+            return
+        self._quiet = True
+        try:
+            self.original_values = self.instance_values = self._X[self.instance].tolist()
+        finally:
+            self._quiet = False
+        self._run("local", self._local_work, lane="local")
+        if self.target == -1:  # the explained class may change with the instance
+            self._run("global", self._global_work, lane="global", background=True)
+
+    @traitlets.observe("instance_values")
+    def _values_changed(self, change):
+        if not self._quiet:
+            self._run("local", self._local_work, lane="local")
+
+    @traitlets.observe("target")
+    def _target_changed(self, change):
+        if self._quiet:
+            return
+        self._run("local", self._local_work, lane="local")
+        self._run("global", self._global_work, lane="global", background=True)
+
+    def _on_custom_message(self, widget, content, buffers):
+        super()._on_custom_message(widget, content, buffers)
+        if isinstance(content, dict) and content.get("type") == "compute_global":
+            self.compute_global()
+
+    def compute_global(self):
+        """(Re)compute the global importance and surrogates in the background."""
+        self._run("global", self._global_work, lane="global", background=True)
+
+    # -- reading back -------------------------------------------------------------------
+    def resolved_target(self) -> int:
+        """The class explained now: ``target``, or the instance's predicted class."""
+        if self.target != -1:
+            return self.target
+        if self._adapter.num_classes == 1:  # a regressor, or one sigmoid column
+            return 0
+        return int(self._adapter.scores(self._X[self.instance][None])[0].argmax())
+
+    @property
+    def global_importance(self) -> dict:
+        """Permutation importance (mean, std over repeats; None without ``y``) and mean |SHAP|
+        per feature for the explained class; waits for the background computation."""
+        self.wait()
+        target = self.resolved_target()
+        if target not in self._shap_global or (self._y is not None
+                                               and self._permutation is None):
+            self._run("global", self._global_work, lane="global", background=False)
+        perm = self._permutation
+        shap, _ = self._shap_global[target]
+        return {
+            "feature_names": list(self.feature_names),
+            "permutation_mean": None if perm is None else perm.mean.copy(),
+            "permutation_std": None if perm is None else perm.std.copy(),
+            "metric": None if perm is None else perm.metric,
+            "baseline_score": None if perm is None else perm.baseline,
+            "mean_abs_shap": shap.copy(),
+            "target": target,
+        }
+
+    @property
+    def local_explanation(self) -> dict:
+        """The explanation of ``instance_values`` shown now (numpy arrays)."""
+        self.wait()
+        return self._local_cache[self._local_key()]
+
+    @property
+    def surrogates(self):
+        """The fitted global surrogates (:class:`~xai_widgets.explainers.tabular.Surrogates`)."""
+        self.wait()
+        if self._surrogates is None:
+            self._run("global", self._global_work, lane="global", background=False)
+        return self._surrogates
+
+    # -- work ---------------------------------------------------------------------------
+    def _local_key(self):
+        return tuple(np.float32(self.instance_values).tolist()), self.resolved_target()
+
+    def _local_work(self, progress, cancelled):
+        key = self._local_key()
+        values, target = key
+        if key not in self._local_cache:
+            row = np.asarray(values, np.float32)
+            result = explain_row(self._adapter, row, target, self._background,
+                                 samples=self._samples, seed=self._seed, progress=progress,
+                                 cancel=cancelled)
+            result["outputs"] = self._adapter.to_probabilities(
+                self._adapter.scores(row[None]))[0]
+            self._local_cache[key] = result
+            while len(self._local_cache) > CACHE_SIZE:
+                self._local_cache.popitem(last=False)
+        self._local_cache.move_to_end(key)
+        result = self._local_cache[key]
+        original = self._X[self.instance][None]
+        original_scores = self._adapter.scores(original)[0]
+        original_outputs = self._adapter.to_probabilities(original_scores[None])[0]
+        name = self.class_names[target] if self.task == "classification" else ""
+        kind = self._adapter.score_kind
+        if self.task == "regression":
+            label = "predicted value"
+        elif kind == "probability":
+            label = f"probability of '{name}'"
+        else:
+            label = f"{kind} of '{name}'"
+        methods = {}
+        for method, entry in result.items():
+            if method not in METHOD_LABELS:
+                continue
+            extra = {k: v for k, v in entry.items() if k not in ("values", "base")}
+            methods[method] = {"label": METHOD_LABELS[method],
+                               "values": array_payload(entry["values"]),
+                               "base": entry["base"],
+                               "sums_to_prediction": entry["base"] is not None, **extra}
+        with self.hold_sync():
+            if self.task == "classification":
+                order = np.argsort(original_outputs)[::-1][:TOP_K]
+                self.top_classes = [{"index": int(i), "name": self.class_names[i],
+                                     "probability": float(result["outputs"][i])}
+                                    for i in order]
+            self.local = {
+                "values": list(values), "target": target, "class_name": name,
+                "score_label": label, "prediction": result["prediction"],
+                "original_prediction": float(original_scores[target]),
+                "outputs": array_payload(result["outputs"]),
+                "original_outputs": array_payload(original_outputs),
+                "methods": methods,
+            }
+
+    def _global_work(self, progress, cancelled):
+        target = self.resolved_target()
+        shap_rows = self._X[sample_index(len(self._X), self._shap_rows, self._seed + 1)]
+        index = sample_index(len(self._X), MAX_ROWS, self._seed + 2)
+        rows = self._X[index]
+        # progress over the stages, in model evaluations
+        perm_cost = 0 if self._permutation is not None or self._y is None else (
+            self._X.shape[1] * self._repeats * len(rows))
+        shap_cost = 0 if target in self._shap_global else (
+            len(shap_rows) * len(self._background) * min(self._samples + 2,
+                                                         2 ** self._X.shape[1]))
+        total = max(1, perm_cost + shap_cost)
+
+        def stage(offset, cost):
+            return lambda done, of: progress(offset + cost * done / max(of, 1), total)
+
+        if perm_cost:
+            self._permutation = permutation_importance(
+                self._adapter, rows, self._y[index], repeats=self._repeats, seed=self._seed,
+                progress=stage(0, perm_cost), cancel=cancelled)
+        if shap_cost:
+            self._shap_global[target] = mean_abs_shap(
+                self._adapter, shap_rows, target, self._background, samples=self._samples,
+                seed=self._seed, progress=stage(perm_cost, shap_cost), cancel=cancelled)
+        if self._surrogates is None:
+            self._surrogates = global_surrogates(
+                self._adapter, rows, feature_names=self.feature_names, seed=self._seed,
+                class_names=self._rule_class_names())
+        self._publish_global(target)
+
+    def _rule_class_names(self):
+        if self.task != "classification":
+            return None
+        if self._adapter.num_classes == 1:  # one sigmoid column: classes 0 and 1
+            return ["0", "1"]
+        return self.class_names
+
+    def _publish_global(self, target):
+        shap, exp = self._shap_global[target]
+        importance = {"shap": {
+            "mean_abs": array_payload(shap), "rows": int(len(exp.targets)),
+            "class_name": self.class_names[target] if self.task == "classification" else "",
+            "exact": bool(exp.params["exact"]), "coalitions": int(exp.params["coalitions"])}}
+        perm = self._permutation
+        if perm is not None:
+            importance["permutation"] = {
+                "mean": array_payload(perm.mean), "std": array_payload(perm.std),
+                "metric": perm.metric, "baseline": perm.baseline,
+                "repeats": int(perm.drops.shape[1]), "rows": int(min(len(self._X), MAX_ROWS))}
+        s = self._surrogates
+        # one sigmoid column explains class 1; otherwise the target is the class
+        row = s.coefficients_for(1 if self._adapter.num_classes == 1 else target)
+        with self.hold_sync():
+            self.importance = importance
+            self.surrogate = {
+                "kind": s.kind,
+                "fidelity_label": "agreement" if s.kind == "classification" else "R²",
+                "fitted_rows": int(len(s.fitted_rows)), "held_out_rows": int(len(s.held_out)),
+                "tree": {"fidelity": s.tree_fidelity, "depth": int(s.tree.get_depth()),
+                         "rules": s.rules},
+                "linear": {"fidelity": s.linear_fidelity,
+                           "coefficients": array_payload(row)},
+            }
+
+    # -- static picture -----------------------------------------------------------------
+    def to_png(self, path=None, dpi: int = 120) -> bytes:
+        """The current view (global bars with the chosen kind, sort, top-k and threshold; the
+        local walk of the chosen method) as PNG bytes; also written to ``path`` if given."""
+        import matplotlib.figure
+
+        from ..plotting import importance_bars, waterfall
+
+        g = self.global_importance
+        local = self.local_explanation
+        names = self.feature_names
+        fig = matplotlib.figure.Figure(figsize=(11, 0.32 * max(self.top_k, 12) + 1.6),
+                                       dpi=dpi)
+        left, right = fig.subplots(1, 2)
+        if self.importance_kind == "permutation" and g["permutation_mean"] is not None:
+            importance_bars(left, names, g["permutation_mean"], g["permutation_std"],
+                            sort=self.sort, top_k=self.top_k, threshold=self.threshold,
+                            title=f"drop in {g['metric']} when shuffled")
+        else:
+            importance_bars(left, names, g["mean_abs_shap"], sort=self.sort, top_k=self.top_k,
+                            threshold=self.threshold, title="mean |SHAP value|")
+        method = self.local_method if self.local_method in local else "kernel_shap"
+        entry = local[method]
+        label = self.local.get("score_label", "prediction")
+        waterfall(right, names, entry["values"], entry["base"], local["prediction"],
+                  title=f"{METHOD_LABELS[method]}: {label} {local['prediction']:.3g}")
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        data = buffer.getvalue()
+        if path is not None:
+            Path(path).write_bytes(data)
+        return data
