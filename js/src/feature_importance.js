@@ -16,7 +16,6 @@ const KINDS = [["permutation", "permutation (shuffle a column)"], ["shap", "mean
 const SORTS = [["importance", "importance"], ["name", "name"], ["data", "column order"]];
 const MAX_STEPS = 12; // local chart: the largest attributions, the rest folded into one step
 const COEFFICIENTS_SHOWN = 8;
-const WHATIF_DEBOUNCE_MS = 40;
 const CLASSES_SHOWN = 6; // outputs listed on the prediction line
 
 function arrayOf(payload) {
@@ -166,12 +165,14 @@ function render({ model, el }) {
     save();
     renderUpdating();
   });
+  // Sent at once when nothing is in flight (no waiting on the first move); while a request is
+  // in flight the queue keeps only the newest values and sends them with the answer, so the
+  // round trip itself paces the requests: one at a time, the newest wins.
   const submit = () => {
     if (!queue.busy() && sameValues(values, model.get("instance_values"))) return; // nothing new
     queue.request(values);
     renderUpdating();
   };
-  const submitLater = debounce(submit, WHATIF_DEBOUNCE_MS);
 
   function renderUpdating() {
     updating.textContent = queue.busy() ? "updating…" : "";
@@ -197,7 +198,6 @@ function render({ model, el }) {
     const clamped = Math.min(n - 1, Math.max(0, i));
     if (clamped !== i) instanceInput.value = String(clamped);
     if (clamped === model.get("instance")) return;
-    submitLater.cancel();
     queue.clear(); // what-if values of the old row mean nothing for the new one
     ask({ instance: clamped });
     renderUpdating();
@@ -388,7 +388,7 @@ function render({ model, el }) {
         if (!Number.isFinite(v)) return;
         values[j] = v;
         renderControl(j, false);
-        submitLater();
+        submit();
       };
       input.addEventListener("input", edit);
       input.addEventListener("change", () => { edit(); dragging = -1; });
@@ -398,7 +398,7 @@ function render({ model, el }) {
         on: { click: () => {
           values[j] = (model.get("original_values") || [])[j];
           renderControl(j, true);
-          submitLater();
+          submit();
         } } });
       const line = h("div", { class: "xw-whatif-row", dataset: { feature: name } },
         [h("span", { class: "xw-name", text: name, title: name }), input, label, revert]);
@@ -449,7 +449,6 @@ function render({ model, el }) {
     values = Array.from(model.get("original_values") || [], Number);
     dragging = -1;
     controls.forEach((_, j) => renderControl(j, true));
-    submitLater.cancel();
     submit();
   });
   const endDrag = () => { dragging = -1; };
@@ -477,7 +476,6 @@ function render({ model, el }) {
   listen("change:instance", renderInstance);
   listen("change:instance_count", renderInstance);
   listen("change:original_values", () => {
-    submitLater.cancel();
     queue.clear(); // a new row: its own values, not the old row's edits
     renderUpdating();
     later(followKernel);
@@ -511,7 +509,6 @@ function render({ model, el }) {
   return () => {
     disposed = true;
     dispose();
-    submitLater.cancel();
     pickInstanceLater.cancel();
     queue.dispose();
     if (resize) resize.disconnect();

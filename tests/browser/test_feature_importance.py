@@ -131,6 +131,26 @@ def test_lab_feature_importance(open_notebook, page, kernel_ws, screenshot):
     assert python[1] != pytest.approx(python[2])  # the prediction moved
     screenshot(page, "feature-importance-lab-whatif", show=root)
 
+    # -- a fast drag: one request in flight at a time, and the newest value wins
+    kernel_ws.settle()
+    before_drag = kernel_ws.mark()
+    lo, hi = low, float(slider.get_attribute("max"))
+    moves = [lo + (hi - lo) * k / 12 for k in range(1, 12)]
+    for value in moves:
+        set_range(slider, value)
+    last = float(slider.input_value())
+    page.wait_for_function(
+        """([root, j, want]) => {
+             const el = document.querySelector(root + ' [data-testid=prediction]');
+             const v = el.dataset.values && JSON.parse(el.dataset.values);
+             return v && Math.abs(v[j] - want) < 1e-4 * Math.max(1, Math.abs(want));
+           }""", arg=[ROOT, j, last], timeout=60_000)
+    kernel_ws.settle()
+    asked = [c for c in kernel_ws.comm_msgs(since=before_drag)
+             if "instance_values" in c["data"].get("state", {})]
+    assert 1 <= len(asked) < len(moves), len(asked)
+    assert float(nb.execute("print(f.local['values'][21])")) == pytest.approx(last, rel=1e-5)
+
     # -- reset: back to the instance as it is in the data
     page.locator(f"{ROOT} button[data-testid=reset]").click()
     page.wait_for_function(
