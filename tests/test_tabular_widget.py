@@ -343,3 +343,28 @@ def test_to_png_draws_the_current_view(one_feature, tmp_path):
     assert image.format == "PNG" and image.width > 600
     f.top_k, f.local_method, f.importance_kind = 2, "gradient_x_input", "shap"
     assert f.to_png() != first
+
+
+def test_an_error_in_a_what_if_request_is_shown_and_the_widget_keeps_working(one_feature,
+                                                                             monkeypatch):
+    model, X, y = one_feature
+    f = xw.FeatureImportance(model, X, y=y)
+    assert f.wait(60)
+    before = f.local
+    original = tabular_module.explain_row
+
+    def broken(*args, **kwargs):
+        raise ExplainError("something the user can fix")
+
+    monkeypatch.setattr(tabular_module, "explain_row", broken)
+    values = list(f.original_values)
+    values[1] = 0.123
+    f.set_state({"instance_values": values})
+    assert f.wait(60)
+    assert f.status == "error" and f.error == "something the user can fix"
+    assert f.local is before  # the last good explanation stays on screen
+    monkeypatch.setattr(tabular_module, "explain_row", original)
+    values[1] = 0.5
+    f.set_state({"instance_values": values})
+    assert f.wait(60)
+    assert f.status == "idle" and f.error == "" and f.local["values"][1] == 0.5
