@@ -8,6 +8,20 @@ SIGNED_CMAP = "RdBu_r"  # diverging, centred at zero, colour-blind safe
 MAGNITUDE_CMAP = "viridis"  # sequential, perceptually uniform, colour-blind safe
 
 
+def figure_png(fig, path=None) -> bytes:
+    """A matplotlib figure as PNG bytes, also written to ``path`` if given (the widgets'
+    ``to_png``)."""
+    import io
+    from pathlib import Path
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    data = buffer.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
 def display_image(image: np.ndarray) -> tuple[np.ndarray, str | None]:
     """An input as matplotlib can show it: grey for one channel, min-max scaled to [0, 1]."""
     img = np.asarray(image, dtype=np.float32)

@@ -223,11 +223,9 @@ class ImageExplainer(ComputeWidget):
     def to_png(self, path=None, dpi: int = 120) -> bytes:
         """The current view (heatmap(s) with colorbar and caption) as PNG bytes; also
         written to ``path`` if given."""
-        import io
-
         import matplotlib.figure
 
-        from ..plotting import SIGNED_CMAP, MAGNITUDE_CMAP, display_image
+        from ..plotting import SIGNED_CMAP, MAGNITUDE_CMAP, display_image, figure_png
 
         exps = [self.explanation] + list(self._compared)
         fig = matplotlib.figure.Figure(figsize=(4.2 * len(exps), 4.6), dpi=dpi)
@@ -259,9 +257,4 @@ class ImageExplainer(ComputeWidget):
             ax.set_title(info["caption"] if signed else info["caption_magnitude"],
                          fontsize=8, wrap=True)
         fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        data = buffer.getvalue()
-        if path is not None:
-            Path(path).write_bytes(data)
-        return data
+        return figure_png(fig, path)

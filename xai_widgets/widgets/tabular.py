@@ -16,8 +16,6 @@ browser redraws them from data it has. The charts are drawn by the view (not bqp
 from __future__ import annotations
 
 import collections
-import io
-from pathlib import Path
 
 import numpy as np
 import traitlets
@@ -390,7 +388,7 @@ class FeatureImportance(ComputeWidget):
         local walk of the chosen method) as PNG bytes; also written to ``path`` if given."""
         import matplotlib.figure
 
-        from ..plotting import importance_bars, waterfall
+        from ..plotting import figure_png, importance_bars, waterfall
 
         g = self.global_importance
         local = self.local_explanation
@@ -411,9 +409,4 @@ class FeatureImportance(ComputeWidget):
         waterfall(right, names, entry["values"], entry["base"], local["prediction"],
                   title=f"{METHOD_LABELS[method]}: {label} {local['prediction']:.3g}")
         fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        data = buffer.getvalue()
-        if path is not None:
-            Path(path).write_bytes(data)
-        return data
+        return figure_png(fig, path)
