@@ -325,11 +325,17 @@ def test_a_binary_sigmoid_classifier_is_a_classifier(keras):
     X = np.random.default_rng(3).normal(size=(80, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int)
     f = xw.FeatureImportance(model, X, y=y, class_names=["positive"])
-    assert f.task == "classification"
+    assert f.task == "classification" and f.class_names == ["positive"]
+    assert f.local["score_label"] == "probability of 'positive'"
     g = f.global_importance
     assert g["metric"] == "accuracy" and g["baseline_score"] == 1.0
     assert g["permutation_mean"].argmax() == 0
     assert f.surrogate["kind"] == "classification"
+    # both classes named: the column is the second one's probability, the rules name both
+    both = xw.FeatureImportance(model, X, y=y, class_names=["no", "yes"])
+    assert both.class_names == ["yes"] and both.local["class_name"] == "yes"
+    rules = both.surrogates.rules
+    assert "class: yes" in rules and "class: no" in rules
 
 
 def test_to_png_draws_the_current_view(one_feature, tmp_path):

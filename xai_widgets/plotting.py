@@ -75,6 +75,7 @@ def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alph
 
 # Bars of signed contributions: the same colours as the widgets' --xw-pos / --xw-neg.
 POSITIVE, NEGATIVE, MUTED = "#b2182b", "#2166ac", "#bbbbbb"
+ACCENT = "#1769aa"  # unsigned bars (global importance), the widgets' --xw-accent
 
 
 def importance_bars(ax, names, values, errors=None, *, sort="importance", top_k=None,
@@ -91,7 +92,7 @@ def importance_bars(ax, names, values, errors=None, *, sort="importance", top_k=
     largest = np.nanmax(np.abs(values)) if len(values) else 0.0
     greyed = [np.isnan(values[j]) or (threshold > 0 and values[j] < threshold * largest)
               for j in order]
-    colours = [MUTED if grey else POSITIVE for grey in greyed]
+    colours = [MUTED if grey else ACCENT for grey in greyed]
     y = np.arange(len(order))[::-1]
     ax.barh(y, values[order], color=colours,
             xerr=None if errors is None else np.asarray(errors)[order], ecolor="#444444")

@@ -94,8 +94,15 @@ class FeatureImportance(ComputeWidget):
                 f"expects {self._adapter.input_shape}. Use ImageExplainer for images.")
         classifier = is_classifier(self._adapter)
         self._y = None if y is None else self._check_labels(y, classifier)
-        names = (self._adapter.class_names(class_names) if classifier
-                 else ["prediction"])
+        self._binary_names = None  # one sigmoid column: the names of classes 0 and 1
+        if classifier and self._adapter.num_classes == 1 and class_names is not None \
+                and len(class_names) == 2:
+            self._binary_names = [str(c) for c in class_names]
+            names = self._binary_names[1:]  # the column is the probability of class 1
+        elif classifier:
+            names = self._adapter.class_names(class_names)
+        else:
+            names = ["prediction"]
         for name, value, low in (("background", background, 1), ("shap_rows", shap_rows, 1),
                                  ("samples", samples, 2), ("repeats", repeats, 1)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -352,7 +359,7 @@ class FeatureImportance(ComputeWidget):
         if self.task != "classification":
             return None
         if self._adapter.num_classes == 1:  # one sigmoid column: classes 0 and 1
-            return ["0", "1"]
+            return self._binary_names or ["0", "1"]
         return self.class_names
 
     def _publish_global(self, target):
