@@ -369,6 +369,8 @@ def test_an_error_in_a_what_if_request_is_shown_and_the_widget_keeps_working(one
     assert f.wait(60)
     assert f.status == "error" and f.error == "something the user can fix"
     assert f.local is before  # the last good explanation stays on screen
+    with pytest.raises(ExplainError, match="something the user can fix"):
+        f.local_explanation  # from Python, the error is raised, not a KeyError
     monkeypatch.setattr(tabular_module, "explain_row", original)
     values[1] = 0.5
     f.set_state({"instance_values": values})

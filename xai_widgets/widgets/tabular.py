@@ -117,6 +117,7 @@ class FeatureImportance(ComputeWidget):
         self._surrogates = None
         self._shap_global: dict[int, tuple] = {}  # target -> (mean |shap|, exp)
         self._quiet = False  # set while Python moves several traits that belong together
+        self._original: tuple = (None, None)  # (instance, its scores)
         super().__init__(
             feature_names=table.names,
             features=[f.as_dict() for f in table.features],
@@ -234,7 +235,14 @@ class FeatureImportance(ComputeWidget):
             return self.target
         if self._adapter.num_classes == 1:  # a regressor, or one sigmoid column
             return 0
-        return int(self._adapter.scores(self._X[self.instance][None])[0].argmax())
+        return int(self._original_scores().argmax())
+
+    def _original_scores(self) -> np.ndarray:
+        """The explained scores of the instance as it is in the data (one model call per
+        instance, then remembered)."""
+        if self._original[0] != self.instance:
+            self._original = (self.instance, self._adapter.scores(self._X[self.instance][None])[0])
+        return self._original[1]
 
     @property
     def global_importance(self) -> dict:
@@ -261,7 +269,12 @@ class FeatureImportance(ComputeWidget):
     def local_explanation(self) -> dict:
         """The explanation of ``instance_values`` shown now (numpy arrays)."""
         self.wait()
-        return self._local_cache[self._local_key()]
+        key = self._local_key()
+        if key not in self._local_cache:  # cancelled or failed: compute it now
+            self._run("local", self._local_work, lane="local", background=False)
+        if key not in self._local_cache:
+            raise ExplainError(self.error or "the explanation could not be computed.")
+        return self._local_cache[key]
 
     @property
     def surrogates(self):
@@ -290,8 +303,7 @@ class FeatureImportance(ComputeWidget):
                 self._local_cache.popitem(last=False)
         self._local_cache.move_to_end(key)
         result = self._local_cache[key]
-        original = self._X[self.instance][None]
-        original_scores = self._adapter.scores(original)[0]
+        original_scores = self._original_scores()
         original_outputs = self._adapter.to_probabilities(original_scores[None])[0]
         name = self.class_names[target] if self.task == "classification" else ""
         kind = self._adapter.score_kind
