@@ -192,3 +192,43 @@ def test_static_feature_importance(static_export, page, screenshot):
     assert not log.missing, log.missing
     errors = unexpected_console_errors(page, log)
     assert not errors, json.dumps(errors, indent=1)
+
+
+CATEGORICAL_CELL = """
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np, pandas as pd, keras
+import xai_widgets as xw
+rng = np.random.default_rng(0)
+df = pd.DataFrame({"size": rng.normal(size=80),
+                   "colour": pd.Categorical(rng.choice(["red", "green", "blue"], 80),
+                                            categories=["red", "green", "blue"])})
+# a regressor that adds 3 per colour code: red 0, green 3, blue 6
+model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="d")])
+model.get_layer("d").set_weights([np.array([[1.0], [3.0]], np.float32), np.zeros(1, np.float32)])
+row = int(np.flatnonzero(df["colour"] == "red")[0])
+g = xw.FeatureImportance(model, df, instance=row)
+g
+"""
+
+
+def test_lab_categorical_feature_is_a_drop_down(open_notebook, page):
+    nb = open_notebook("feature_importance_categorical.ipynb", [CATEGORICAL_CELL])
+    nb.run_all(timeout=240)
+    page.locator(f"{ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
+    select = page.locator(f"{ROOT} select[data-testid=whatif-select][data-feature=colour]")
+    assert [o.strip() for o in select.locator("option").all_inner_texts()] == [
+        "red", "green", "blue"]
+    assert page.locator(f"{ROOT} input[data-testid=whatif-slider][data-feature=colour]").count() == 0
+    assert page.locator(f"{ROOT} [data-testid=classes]").is_hidden()  # a regressor: no classes
+    before = float(nb.execute("print(g.local['prediction'])"))
+    raw = page.locator(f"{ROOT} [data-testid=prediction]").get_attribute("data-values")
+    select.select_option(label="blue")
+    page.wait_for_function(
+        """([root, old]) => document.querySelector(root + ' [data-testid=prediction]')
+             .dataset.values !== old""", arg=[ROOT, raw], timeout=60_000)
+    after = json.loads(nb.execute(
+        "import json; print(json.dumps([g.instance_values[1], g.local['prediction']]))"))
+    assert after[0] == 2.0  # blue's category code
+    assert after[1] == pytest.approx(before + 6.0, abs=1e-4)  # red -> blue adds 2 x 3
+    assert not page.page_errors, page.page_errors
