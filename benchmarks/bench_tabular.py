@@ -17,6 +17,10 @@ import numpy as np
 
 
 def main():
+    from xai_widgets.explainers import methods
+
+    global BATCH
+    BATCH = methods()["kernel_shap"]["options"]["batch_size"]["default"]  # the same batch
     import xai_widgets as xw
 
     model, (X, y), features, classes = xw.demo.breast_cancer_mlp()
@@ -36,13 +40,13 @@ def main():
     ours = evaluations / statistics.median(runs)
 
     rows = np.repeat(background, evaluations // len(background) + 1, axis=0)[:evaluations]
-    adapter.scores(rows[:4096], batch_size=4096)
+    adapter.scores(rows[:BATCH], batch_size=BATCH)
     t0 = time.perf_counter()
-    adapter.scores(rows, batch_size=4096)
+    adapter.scores(rows, batch_size=BATCH)
     compiled = evaluations / (time.perf_counter() - t0)
-    model.predict(rows[:4096], batch_size=4096, verbose=0)
+    model.predict(rows[:BATCH], batch_size=BATCH, verbose=0)
     t0 = time.perf_counter()
-    model.predict(rows, batch_size=4096, verbose=0)
+    model.predict(rows, batch_size=BATCH, verbose=0)
     predict = evaluations / (time.perf_counter() - t0)
 
     print(f"KernelSHAP on breast_cancer_mlp: {len(features)} features (sampled), {samples} "
@@ -50,9 +54,9 @@ def main():
           f"ones), {len(background)} background rows, {len(x)} instances")
     print(f"  {evaluations} model evaluations in {statistics.median(runs):.3f} s (median of 3)")
     print(f"  ours: {ours:,.0f} evaluations/s")
-    print(f"  the compiled scores function on the same rows, batch 4096: {compiled:,.0f} rows/s "
+    print(f"  the compiled scores function on the same rows, batch {BATCH}: {compiled:,.0f} rows/s "
           f"-> ratio {ours / compiled:.2f}")
-    print(f"  keras model.predict on the same rows, batch 4096: {predict:,.0f} rows/s "
+    print(f"  keras model.predict on the same rows, batch {BATCH}: {predict:,.0f} rows/s "
           f"-> ratio {ours / predict:.2f} (goal >= 0.8)")
     total = exp.attributions.sum(axis=1)
     expected = adapter.scores(background)[:, exp.targets].mean(axis=0)

@@ -149,7 +149,24 @@ def test_kernel_shap_packs_whole_coalitions_into_each_call(mlp):
     xw.explain(mlp, x, method="kernel_shap", background=background, batch_size=20,
                progress=lambda done, total: calls.append((done, total)))
     assert calls == [(14 * (i + 1), 112) for i in range(8)]
-    assert xw.methods()["kernel_shap"]["options"]["batch_size"]["default"] == 4096
+    assert xw.methods()["kernel_shap"]["options"]["batch_size"]["default"] == 32768
+
+
+def test_kernel_shap_caps_the_rows_built_per_call_by_memory(mlp, monkeypatch):
+    """A wide input must not build batch_size rows at once: at most MAX_CALL_FLOATS."""
+    from xai_widgets.explainers import tabular
+
+    monkeypatch.setattr(tabular, "MAX_CALL_FLOATS", 4 * 30)  # 30 rows of 4 features
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(1, 4)).astype(np.float32)
+    background = rng.normal(size=(7, 4)).astype(np.float32)
+    calls = []
+    capped = xw.explain(mlp, x, method="kernel_shap", background=background,
+                        progress=lambda done, total: calls.append(done))
+    assert np.diff([0] + calls).max() == 28  # 4 whole coalitions of 7 rows <= 30 rows
+    monkeypatch.undo()
+    free = xw.explain(mlp, x, method="kernel_shap", background=background)
+    np.testing.assert_allclose(capped.attributions, free.attributions, atol=1e-6)
 
 
 def test_surrogates_imitate_the_model_and_are_scored_on_held_out_rows(one_feature_classifier):
@@ -184,3 +201,29 @@ def test_regression_surrogate_fidelity_is_r2(keras):
     assert 0.5 < result.tree_fidelity < 1.0  # a depth-3 tree only approximates a plane
     with pytest.raises(ExplainError, match="feature_names has 2 names for 3 features"):
         global_surrogates(model, X, feature_names=["a", "b"])
+
+
+def test_sampled_shapley_standard_errors_are_honest(keras):
+    """Zero for an exact fit (a linear model is additive, every coalition agrees), and for a
+    nonlinear model they shrink with more coalitions and cover the real error: the estimate
+    lies within 4 standard errors of a 32x larger reference for nearly every feature."""
+    rng = np.random.default_rng(11)
+    linear = keras.Sequential([keras.Input((14,)), keras.layers.Dense(1)])
+    x = rng.normal(size=(1, 14)).astype(np.float32)
+    background = rng.normal(size=(10, 14)).astype(np.float32)
+    exp = xw.explain(linear, x, method="kernel_shap", background=background, samples=256)
+    assert exp.params["standard_errors"].shape == (1, 14)
+    np.testing.assert_allclose(exp.params["standard_errors"], 0.0, atol=1e-5)
+
+    keras.utils.set_random_seed(12)
+    model = keras.Sequential([keras.Input((14,)), keras.layers.Dense(16, activation="tanh"),
+                              keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(1)])
+    run = lambda samples, seed=0: xw.explain(model, x, method="kernel_shap",
+                                             background=background, samples=samples, seed=seed)
+    reference = run(8192, seed=99).attributions[0]
+    small, large = run(256), run(1024)
+    assert small.params["exact"] is False  # 14 > 11 features: the sampled estimator
+    se_small, se_large = small.params["standard_errors"][0], large.params["standard_errors"][0]
+    assert np.median(se_large / se_small) < 0.7  # ~1/2 for 4x the coalitions
+    z = np.abs(small.attributions[0] - reference) / se_small
+    assert (z < 4).mean() >= 0.9, z

@@ -353,7 +353,8 @@ function render({ model, el }) {
     }
     const instance = Array.isArray(local.values) ? local.values : values;
     const summing = Boolean(method.sums_to_prediction) && Number.isFinite(method.base);
-    const w = waterfall(attributions, { names: names(), base: method.base, sumsToPrediction: summing, maxSteps: MAX_STEPS });
+    const errors = arrayOf(method.standard_errors); // sampled KernelSHAP's uncertainty
+    const w = waterfall(attributions, { names: names(), base: method.base, sumsToPrediction: summing, maxSteps: MAX_STEPS, errors });
     const finalValue = Number.isFinite(local.prediction) ? local.prediction : w.final;
     drawSteps(localSvg, w, {
       width: chartWidth, family: family(),

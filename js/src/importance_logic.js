@@ -80,16 +80,19 @@ export const OTHER = "(other)"; // data-feature of the folded step
  * base + sum. Otherwise plain bars from 0 (start 0, end value). `domain` [min, max] holds
  * every start and end, the base and the final value (and 0 for plain bars).
  */
-export function waterfall(values, { names = [], base = 0, sumsToPrediction = true, maxSteps = 12, fold = true } = {}) {
+export function waterfall(values, { names = [], base = 0, sumsToPrediction = true, maxSteps = 12, fold = true, errors = null } = {}) {
   const v = Array.from(values, (x) => (Number.isFinite(x) ? x : 0));
   const order = Array.from({ length: v.length }, (_, i) => i)
     .sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]) || a - b);
   const keep = order.slice(0, maxSteps);
   const rest = fold ? order.slice(maxSteps) : [];
-  const rows = keep.map((i) => ({ index: i, name: String(names[i] ?? `x${i}`), value: v[i] }));
+  // a step's uncertainty (e.g. KernelSHAP's standard error), shown as whiskers at its end;
+  // none for the folded step, whose parts' errors are not independent
+  const errorOf = (i) => (errors && Number.isFinite(errors[i]) && errors[i] > 0 ? errors[i] : 0);
+  const rows = keep.map((i) => ({ index: i, name: String(names[i] ?? `x${i}`), value: v[i], error: errorOf(i) }));
   if (rest.length) {
     const label = `${rest.length} other feature${rest.length === 1 ? "" : "s"}`;
-    rows.push({ index: -1, name: label, value: rest.reduce((s, i) => s + v[i], 0) });
+    rows.push({ index: -1, name: label, value: rest.reduce((s, i) => s + v[i], 0), error: 0 });
   }
   const waterfallMode = Boolean(sumsToPrediction);
   const start0 = waterfallMode && Number.isFinite(base) ? base : 0;
@@ -100,7 +103,7 @@ export function waterfall(values, { names = [], base = 0, sumsToPrediction = tru
     if (waterfallMode) total = end;
     return { ...row, start, end };
   });
-  const ends = steps.flatMap((s) => [s.start, s.end]);
+  const ends = steps.flatMap((s) => [s.start, s.end - s.error, s.end + s.error]);
   const final = waterfallMode ? total : null;
   const extra = waterfallMode ? [start0, total] : [0];
   const domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
@@ -282,7 +285,7 @@ export function methodNote(name, method, featureCount) {
   if (name === "kernel_shap") {
     const how = method.exact
       ? `exact Shapley values (2^${featureCount} = ${method.coalitions ?? 2 ** featureCount} coalitions)`
-      : `KernelSHAP, ${method.coalitions} sampled coalitions, seeded`;
+      : `KernelSHAP, ${method.coalitions} sampled coalitions, seeded; whiskers: ± one standard error of the sampling`;
     const rows = Number.isFinite(method.background_rows) ? `; ${method.background_rows} background rows` : "";
     return `${how}${rows}.`;
   }

@@ -120,7 +120,8 @@ export function drawGlobalBars(svg, rows, { width = 460, family, row = 18, testi
  * Steps from importance_logic.waterfall(): one row per step (a bar from start to end, its
  * signed value beside it). Waterfall: dashed connectors, a line at the base (labelled
  * below the axis) and one at the final value (labelled on top). Plain bars: a line at 0.
- * label(step) -> [name, detail] (detail: e.g. "= 17.3", muted).
+ * label(step) -> [name, detail] (detail: e.g. "= 17.3", muted). A step with `error` > 0 gets
+ * whiskers at its end ± error.
  */
 export function drawSteps(svg, w, { width = 460, family, row = 20, testid = "local-bar", label, baseText = "", finalText = "" } = {}) {
   const texts = w.steps.map((st) => label(st).filter(Boolean).join(" "));
@@ -153,10 +154,13 @@ export function drawSteps(svg, w, { width = 460, family, row = 20, testid = "loc
     const lo = Math.min(st.start, st.end);
     const hi = Math.max(st.start, st.end);
     const positive = st.value >= 0;
-    const tip = positive ? x(hi) + 4 : x(lo) - 4;
+    const e = st.error > 0 ? st.error : 0;
+    const tip = positive ? x(Math.max(hi, st.end + e)) + 4 : x(Math.min(lo, st.end - e)) - 4;
     parts.push(s("g", { class: "xw-step", dataset: { testid, feature: st.index < 0 ? OTHER : st.name } }, [
       nameLabel(name, left - 6, mid, left - 8, family, detail),
       s("rect", { x: x(lo), y: y + 3, width: Math.max(1, x(hi) - x(lo)), height: row - 6, class: positive ? "xw-pos" : "xw-neg" }),
+      e ? s("path", { class: "xw-whisker", dataset: { testid: "local-error" },
+        d: `M${x(st.end - e)},${mid}H${x(st.end + e)}M${x(st.end - e)},${mid - 3}v6M${x(st.end + e)},${mid - 3}v6` }) : null,
       s("text", { x: tip, y: mid, "text-anchor": positive ? "start" : "end", "dominant-baseline": "middle",
         class: "xw-number", text: formatSigned(st.value) }),
     ]));

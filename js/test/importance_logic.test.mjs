@@ -113,6 +113,13 @@ test("waterfall without folding keeps only the largest", () => {
   assert.deepEqual(w.steps.map((s) => s.name), ["b", "c"]);
 });
 
+test("waterfall carries each step's error (none for the folded step) and widens the domain for it", () => {
+  const w = waterfall([0.5, -0.2, 0.01, 0.02], { names: ["a", "b", "c", "d"], base: 1, maxSteps: 2, errors: [0.1, NaN, 0.3, 0.3] });
+  assert.deepEqual(w.steps.map((st) => st.error), [0.1, 0, 0]);
+  assert.equal(w.domain[1], 1.6); // base 1 + 0.5, plus its error 0.1
+  assert.deepEqual(waterfall([0.5], { base: 0 }).steps.map((st) => st.error), [0]); // no errors given
+});
+
 test("waterfall domain includes base and final value", () => {
   const w = waterfall([0.2, 0.3], { base: -1 });
   close(w.domain[0], -1);
@@ -326,7 +333,7 @@ test("methodNote and baseLabel describe the local method", () => {
   assert.equal(methodNote("kernel_shap", { exact: true, coalitions: 1024, background_rows: 50 }, 10),
     "exact Shapley values (2^10 = 1024 coalitions); 50 background rows.");
   assert.equal(methodNote("kernel_shap", { exact: false, coalitions: 2048, background_rows: 50 }, 30),
-    "KernelSHAP, 2048 sampled coalitions, seeded; 50 background rows.");
+    "KernelSHAP, 2048 sampled coalitions, seeded; whiskers: ± one standard error of the sampling; 50 background rows.");
   assert.match(methodNote("integrated_gradients", { steps: 64, baseline: "mean of the data" }, 30), /64 steps from the baseline \(mean of the data\)/);
   assert.equal(methodNote("integrated_gradients", { steps: 32, completeness_delta: -0.0123 }, 30),
     "Integrated gradients: 32 steps from the baseline to this instance; completeness gap 0.0123 (sum of the steps − prediction).");

@@ -65,6 +65,9 @@ def test_lab_feature_importance(open_notebook, page, kernel_ws, screenshot):
     bars = page.locator(f"{ROOT} [data-testid=global-bar]")
     assert bars.count() == 15  # the default top-k
     assert page.locator(f"{ROOT} [data-testid=local-bar]").count() >= 5
+    # 30 features: sampled KernelSHAP, each kept step with its standard error as whiskers
+    assert page.locator(f"{ROOT} [data-testid=local-error]").count() == 12
+    assert "standard error" in page.locator(f"{ROOT} [data-testid=local-note]").inner_text()
     original = shown_values(page)
     original_raw = page.locator(f"{ROOT} [data-testid=prediction]").get_attribute("data-values")
     assert original and len(original) == 30

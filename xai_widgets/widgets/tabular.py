@@ -82,7 +82,7 @@ class FeatureImportance(ComputeWidget):
     height = traitlets.Int(860).tag(sync=True)  # explicit pixels: % heights collapse
 
     def __init__(self, model, X, y=None, *, feature_names=None, class_names=None, instance=0,
-                 target=None, categorical="auto", background=50, shap_rows=50, samples=1024,
+                 target=None, categorical="auto", background=50, shap_rows=50, samples=2048,
                  repeats=5, seed=0, output="probability", head=None):
         # everything is checked before anything is computed
         self._adapter = adapt(model, output=output, head=head)
@@ -317,7 +317,8 @@ class FeatureImportance(ComputeWidget):
         for method, entry in result.items():
             if method not in METHOD_LABELS:
                 continue
-            extra = {k: v for k, v in entry.items() if k not in ("values", "base")}
+            extra = {k: array_payload(v) if isinstance(v, np.ndarray) else v
+                     for k, v in entry.items() if k not in ("values", "base")}
             methods[method] = {"label": METHOD_LABELS[method],
                                "values": array_payload(entry["values"]),
                                "base": entry["base"],
