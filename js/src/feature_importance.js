@@ -31,7 +31,7 @@ const row = (label, control, value) => h("label", { class: "xw-row" }, [h("span"
 const options = (pairs) => pairs.map(([value, text]) => h("option", { value, text }));
 
 function render({ model, el }) {
-  const { listen, save, saveView, dispose } = bindModel(model);
+  const { listen, save, saveView, dispose, onStatus, followHeight } = bindModel(model);
   const ask = (changes) => { // a change the kernel computes for
     for (const [key, value] of Object.entries(changes)) model.set(key, value);
     saveView.cancel(); // this save carries the pending view changes too
@@ -492,12 +492,9 @@ function render({ model, el }) {
   listen("change:local_method", () => later(drawLocal));
   for (const key of ["importance", "importance_kind", "sort", "top_k", "threshold"]) listen(`change:${key}`, () => later(drawGlobal));
   listen("change:surrogate", () => later(drawSurrogate));
-  listen("change:status", renderStatus);
-  listen("change:progress", renderStatus);
-  listen("change:error", renderStatus);
-  listen("change:height", () => { root.style.height = `${model.get("height")}px`; });
+  onStatus(renderStatus);
 
-  root.style.height = `${model.get("height")}px`;
+  followHeight(root);
   renderClasses();
   renderInstance();
   renderStatus();

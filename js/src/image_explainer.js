@@ -51,7 +51,7 @@ function readOption(input, spec) {
 }
 
 function render({ model, el }) {
-  const { listen, save, saveView, dispose } = bindModel(model);
+  const { listen, save, saveView, dispose, onStatus, followHeight } = bindModel(model);
 
   // ---- layout -----------------------------------------------------------------------
   const methodSelect = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
@@ -250,13 +250,10 @@ function render({ model, el }) {
   listen("change:method", () => { renderMethods(); renderOptions(); });
   listen("change:options", renderOptions);
   listen("change:compare", renderMethods);
-  listen("change:status", renderStatus);
-  listen("change:progress", renderStatus);
-  listen("change:error", renderStatus);
+  onStatus(renderStatus);
   for (const key of VIEW_KEYS) listen(`change:${key}`, () => { syncViewControls(); redrawAll(RECOLOR[key]); });
-  listen("change:height", () => { root.style.height = `${model.get("height")}px`; });
 
-  root.style.height = `${model.get("height")}px`;
+  followHeight(root);
   syncViewControls();
   renderMethods();
   renderOptions();

@@ -85,7 +85,7 @@ function revealIn(container, child, horizontal = false) {
 }
 
 function render({ model, el }) {
-  const { listen, save, saveView, dispose } = bindModel(model);
+  const { listen, save, saveView, dispose, onStatus, followHeight } = bindModel(model);
   const ask = (changes, pendingText) => { // a change the kernel computes for
     for (const [key, value] of Object.entries(changes)) model.set(key, value);
     saveView.cancel(); // this save carries the pending view changes too
@@ -666,16 +666,13 @@ function render({ model, el }) {
   listen("change:gradcam_info", () => later(loadGradcam));
   listen("change:top_classes", renderClasses);
   listen("change:target", renderClasses);
-  listen("change:status", renderStatus);
-  listen("change:progress", renderStatus);
-  listen("change:error", renderStatus);
+  onStatus(renderStatus);
   listen("change:order", () => { syncViewControls(); renderGrid(); renderUnits(); });
   listen("change:count", () => { syncViewControls(); renderGrid(); renderUnits(); });
   listen("change:channel", onChannel);
   listen("change:opacity", () => { syncViewControls(); compositeOverlays(); });
-  listen("change:height", () => { root.style.height = `${model.get("height")}px`; });
 
-  root.style.height = `${model.get("height")}px`;
+  followHeight(root);
   renderClasses();
   renderStatus();
   renderLayers();

@@ -21,5 +21,13 @@ export function bindModel(model, viewDebounceMs = 400) {
     saveView.cancel();
     cleanups.splice(0).forEach((fn) => fn());
   };
-  return { listen, save, saveView, dispose };
+  // Every widget: redraw its status row on status/progress/error, and keep the root at the
+  // explicit pixel height Python sets (percentage heights collapse in VS Code and exports).
+  const onStatus = (fn) => ["status", "progress", "error"].forEach((key) => listen(`change:${key}`, fn));
+  const followHeight = (root) => {
+    const apply = () => { root.style.height = `${model.get("height")}px`; };
+    listen("change:height", apply);
+    apply();
+  };
+  return { listen, save, saveView, dispose, onStatus, followHeight };
 }
