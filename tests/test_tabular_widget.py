@@ -2,6 +2,7 @@
 front end drives it (``set_state`` for trait changes, custom messages for commands)."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -39,6 +40,14 @@ def one_feature(keras):
 
 def values_of(payload):
     return decode_payload(payload).astype(np.float64)
+
+
+def wait_until(condition, seconds=30.0):
+    """Poll ``condition`` until it holds; fail (never hang) after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
 
 
 def test_linear_regressor_attributions_match_their_closed_forms(linear):
@@ -174,9 +183,7 @@ def test_a_what_if_request_never_cancels_the_global_computation(one_feature, mon
     values = list(f.original_values)
     values[0] = 1.5
     f.set_state({"instance_values": values})  # the local lane: done while global waits
-    deadline = threading.Event()
-    while f.local["values"][0] != 1.5 and not deadline.wait(0.05):
-        pass
+    wait_until(lambda: f.local["values"][0] == 1.5)
     assert f.status == "busy"  # the global lane is still working
     release.set()
     assert f.wait(60)
@@ -376,3 +383,39 @@ def test_an_error_in_a_what_if_request_is_shown_and_the_widget_keeps_working(one
     f.set_state({"instance_values": values})
     assert f.wait(60)
     assert f.status == "idle" and f.error == "" and f.local["values"][1] == 0.5
+
+
+def test_a_failed_what_if_stays_shown_while_and_after_the_global_lane_works(one_feature,
+                                                                           monkeypatch):
+    model, X, y = one_feature
+    started, release = threading.Event(), threading.Event()
+    slow_original = tabular_module.permutation_importance
+    row_original = tabular_module.explain_row
+
+    def slow(*args, **kwargs):
+        started.set()
+        release.wait(20)
+        return slow_original(*args, **kwargs)
+
+    monkeypatch.setattr(tabular_module, "permutation_importance", slow)
+    f = xw.FeatureImportance(model, X, y=y)
+    assert started.wait(30)
+
+    def broken(*args, **kwargs):
+        raise ExplainError("this row cannot be explained")
+
+    monkeypatch.setattr(tabular_module, "explain_row", broken)
+    values = list(f.original_values)
+    values[0] = 2.5
+    f.set_state({"instance_values": values})
+    wait_until(lambda: f.status == "error")
+    assert f.error == "this row cannot be explained"
+    release.set()  # the global lane succeeds: it must not hide the what-if's failure
+    assert f.wait(60)
+    assert "permutation" in f.importance
+    assert f.status == "error" and f.error == "this row cannot be explained"
+    monkeypatch.setattr(tabular_module, "explain_row", row_original)
+    values[0] = 1.5
+    f.set_state({"instance_values": values})  # the what-if lane succeeds: the error is gone
+    assert f.wait(60)
+    assert f.status == "idle" and f.error == ""

@@ -37,6 +37,7 @@ class _Lane:
 
     def __init__(self):
         self.next: Callable | None = None
+        self.error = ""  # the lane's last failure, until its next success
         self.thread: threading.Thread | None = None
         self.cancel = threading.Event()
         self.done = threading.Event()
@@ -92,7 +93,7 @@ class ComputeWidget(anywidget.AnyWidget):
         else:
             queue.done.wait()
             queue.cancel = threading.Event()
-            self._execute(work, queue.cancel)
+            self._execute(work, queue.cancel, queue)
 
     def _worker(self, queue: _Lane):
         while True:
@@ -104,9 +105,9 @@ class ComputeWidget(anywidget.AnyWidget):
                 work, queue.next = queue.next, None
                 queue.cancel = threading.Event()
                 cancel = queue.cancel
-            self._execute(work, cancel)
+            self._execute(work, cancel, queue)
 
-    def _execute(self, work, cancel: threading.Event):
+    def _execute(self, work, cancel: threading.Event, queue: _Lane):
         last = [0.0]
 
         def progress(done, total):
@@ -119,24 +120,27 @@ class ComputeWidget(anywidget.AnyWidget):
             self._busy += 1
         with self.hold_sync():
             self.status, self.progress, self.error = "busy", 0.0, ""
-        outcome = ("idle", 1.0, "")
+        fraction = 1.0
         try:
             work(progress, cancel.is_set)
+            queue.error = ""
         except Cancelled:
-            outcome = ("idle", 0.0, "")
+            fraction, queue.error = 0.0, ""
         except ExplainError as exc:
-            outcome = ("error", 0.0, str(exc))
+            queue.error = str(exc)
         except Exception as exc:  # shown in the widget: it must keep working after one
-            outcome = ("error", 0.0, f"{type(exc).__name__}: {exc}")
+            queue.error = f"{type(exc).__name__}: {exc}"
         with self._lock:
             self._busy -= 1
-            others = self._busy > 0
-        state, fraction, message = outcome
+            busy = self._busy > 0
+            errors = [lane.error for lane in self._lanes.values() if lane.error]
         with self.hold_sync():
-            if message:
-                self.status, self.error = "error", message
-            elif not others:  # another lane still working keeps the widget busy
-                self.status, self.progress = state, fraction
+            if queue.error:
+                self.status, self.error = "error", queue.error
+            elif errors:  # another lane's failure stays shown until that lane succeeds
+                self.status, self.error = "error", errors[-1]
+            elif not busy:  # another lane still working keeps the widget busy
+                self.status, self.progress = "idle", fraction
 
     def cancel(self):
         """Stop the running computations between two batches."""
