@@ -42,6 +42,17 @@ def values_of(payload):
     return decode_payload(payload).astype(np.float64)
 
 
+def break_explain_row(monkeypatch, message):
+    """Every what-if request fails with ``message``; returns the real explain_row."""
+    original = tabular_module.explain_row
+
+    def broken(*args, **kwargs):
+        raise ExplainError(message)
+
+    monkeypatch.setattr(tabular_module, "explain_row", broken)
+    return original
+
+
 def wait_until(condition, seconds=30.0):
     """Poll ``condition`` until it holds; fail (never hang) after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -364,12 +375,7 @@ def test_an_error_in_a_what_if_request_is_shown_and_the_widget_keeps_working(one
     f = xw.FeatureImportance(model, X, y=y)
     assert f.wait(60)
     before = f.local
-    original = tabular_module.explain_row
-
-    def broken(*args, **kwargs):
-        raise ExplainError("something the user can fix")
-
-    monkeypatch.setattr(tabular_module, "explain_row", broken)
+    original = break_explain_row(monkeypatch, "something the user can fix")
     values = list(f.original_values)
     values[1] = 0.123
     f.set_state({"instance_values": values})
@@ -390,7 +396,6 @@ def test_a_failed_what_if_stays_shown_while_and_after_the_global_lane_works(one_
     model, X, y = one_feature
     started, release = threading.Event(), threading.Event()
     slow_original = tabular_module.permutation_importance
-    row_original = tabular_module.explain_row
 
     def slow(*args, **kwargs):
         started.set()
@@ -400,11 +405,7 @@ def test_a_failed_what_if_stays_shown_while_and_after_the_global_lane_works(one_
     monkeypatch.setattr(tabular_module, "permutation_importance", slow)
     f = xw.FeatureImportance(model, X, y=y)
     assert started.wait(30)
-
-    def broken(*args, **kwargs):
-        raise ExplainError("this row cannot be explained")
-
-    monkeypatch.setattr(tabular_module, "explain_row", broken)
+    row_original = break_explain_row(monkeypatch, "this row cannot be explained")
     values = list(f.original_values)
     values[0] = 2.5
     f.set_state({"instance_values": values})
