@@ -17,17 +17,14 @@ Goals from the issue: first view within 2 s, another layer within 300 ms, on 2 C
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from browser_harness import CHROMIUM_ARGS, CHROMIUM_INSTALL, LabNotebook, LabServer  # noqa: E402
+from browser_harness import LabNotebook, lab_and_browser  # noqa: E402
 
 SETUP = """
 import os, time
@@ -71,17 +68,7 @@ SELECT = """async (path) => {
 
 
 def main():
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit(f"Debian's chromium is not installed; install it with: {CHROMIUM_INSTALL}")
-    from playwright.sync_api import sync_playwright
-
-    tmp = Path(tempfile.mkdtemp(prefix="xw-bench-layers-"))
-    lab = pw = browser = None
-    try:
-        lab = LabServer.start(tmp / "root", tmp / "home", timeout=120)
-        pw = sync_playwright().start()
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    with lab_and_browser("xw-bench-layers-") as (lab, browser):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(120_000)
         page.add_init_script("""
@@ -115,13 +102,6 @@ def main():
             f"for name in {list(LAYERS)!r}:\n"
             "    t0 = time.perf_counter(); b.layer = name; out.append((time.perf_counter() - t0) * 1000)\n"
             "print(' '.join(f'{v:.1f}' for v in out))").split()
-    finally:
-        if browser:
-            browser.close()
-        if pw:
-            pw.stop()
-        if lab:
-            lab.stop()
 
     print("LayerBrowser on MobileNetV2(weights=None), 224x224x3, "
           f"{n_layers} layers listed; 2 CPU cores, Chromium headless (software canvas)\n")

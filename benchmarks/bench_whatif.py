@@ -15,16 +15,14 @@ Goal from the FeatureImportance issue: slider to updated bars under 150 ms on 2 
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from browser_harness import CHROMIUM_ARGS, CHROMIUM_INSTALL, LabNotebook, LabServer  # noqa: E402
+from browser_harness import LabNotebook, lab_and_browser  # noqa: E402
 
 SETUP = """
 import os, time
@@ -98,31 +96,14 @@ def measure(page, lab, demo):
 
 
 def main():
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit(f"Debian's chromium is not installed; install it with: {CHROMIUM_INSTALL}")
-    from playwright.sync_api import sync_playwright
-
-    tmp = Path(tempfile.mkdtemp(prefix="xw-bench-whatif-"))
-    lab = pw = browser = None
     results = []
-    try:
-        lab = LabServer.start(tmp / "root", tmp / "home", timeout=120)
-        pw = sync_playwright().start()
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    with lab_and_browser("xw-bench-whatif-") as (lab, browser):
         for demo in ("wine_mlp", "breast_cancer_mlp"):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(120_000)
             results.append(measure(page, lab, demo))
             page.close()
             lab.shutdown_kernels()
-    finally:
-        if browser:
-            browser.close()
-        if pw:
-            pw.stop()
-        if lab:
-            lab.stop()
 
     print("FeatureImportance what-if: slider moved -> new explanation drawn, in JupyterLab; "
           "2 CPU cores, Chromium headless\n")

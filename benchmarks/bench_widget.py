@@ -44,9 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -55,13 +53,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from browser_harness import (  # noqa: E402
-    CHROMIUM_ARGS,
-    CHROMIUM_INSTALL,
-    KernelWebSocketSpy,
-    LabNotebook,
-    LabServer,
-)
+from browser_harness import KernelWebSocketSpy, LabNotebook, lab_and_browser  # noqa: E402
 
 SIZES = (224, 512)
 MOVES = 30  # timed moves per control
@@ -565,23 +557,12 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
 
-    chromium = shutil.which("chromium")
-    if not chromium:
-        sys.exit(f"Debian's chromium is not installed; install it with: {CHROMIUM_INSTALL}")
     import importlib.metadata as md
     import os
 
-    from playwright.sync_api import sync_playwright
-
     t_start = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="xw-bench-widget-"))
-    lab = pw = browser = None
-    try:
-        log("starting JupyterLab ...")
-        lab = LabServer.start(tmp / "root", tmp / "home", timeout=120)
-        pw = sync_playwright().start()
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
-                                     timeout=60_000)
+    log("starting JupyterLab ...")
+    with lab_and_browser("xw-bench-widget-") as (lab, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
         context.set_default_timeout(60_000)
         page = context.new_page()
@@ -624,14 +605,6 @@ def main(argv=None) -> int:
             results["methods"][str(size)] = measure_methods(page, nb, roots.nth(i), spy, size)
         results["page_errors"] = page_errors
         results["seconds"] = time.monotonic() - t_start
-    finally:
-        if browser is not None:
-            browser.close()
-        if pw is not None:
-            pw.stop()
-        if lab is not None:
-            lab.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
     text = report(results)
     print(text)

@@ -65,6 +65,37 @@ CHROMIUM_ARGS = [
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+@contextlib.contextmanager
+def lab_and_browser(prefix: str):
+    """For benchmarks run as scripts: yields (LabServer, Playwright browser) on Debian's
+    chromium, in a temporary folder; everything is stopped and removed on exit. Exits the
+    program with the install command when chromium is missing."""
+    import shutil
+    import tempfile
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        sys.exit(f"Debian's chromium is not installed; install it with: {CHROMIUM_INSTALL}")
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    lab = pw = browser = None
+    try:
+        lab = LabServer.start(tmp / "root", tmp / "home", timeout=120)
+        pw = sync_playwright().start()
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+                                     timeout=60_000)
+        yield lab, browser
+    finally:
+        if browser is not None:
+            browser.close()
+        if pw is not None:
+            pw.stop()
+        if lab is not None:
+            lab.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
