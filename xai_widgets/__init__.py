@@ -18,5 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
-    "methods", "metrics", "plotting", "__version__",
+    "methods", "metrics", "plotting", "tables", "__version__",
 ]

@@ -314,12 +314,11 @@ class FeatureImportance(ComputeWidget):
         else:
             label = f"{kind} of '{name}'"
         methods = {}
-        for method, entry in result.items():
-            if method not in METHOD_LABELS:
-                continue
+        for method, method_label in METHOD_LABELS.items():
+            entry = result[method]
             extra = {k: array_payload(v) if isinstance(v, np.ndarray) else v
                      for k, v in entry.items() if k not in ("values", "base")}
-            methods[method] = {"label": METHOD_LABELS[method],
+            methods[method] = {"label": method_label,
                                "values": array_payload(entry["values"]),
                                "base": entry["base"],
                                "sums_to_prediction": entry["base"] is not None, **extra}
