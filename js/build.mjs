@@ -8,8 +8,8 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// One entry per widget: src/<name>.js (and src/<name>.css when present).
-const ENTRIES = ["image_explainer", "layer_browser", "feature_importance"];
+// One entry per widget: src/<folder>/<name>.js (and src/<folder>/<name>.css when present).
+const ENTRIES = { image_explainer: "image", layer_browser: "layers", feature_importance: "importance" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -26,18 +26,18 @@ const common = {
   logLevel: "warning",
 };
 
-for (const name of ENTRIES) {
+for (const [name, folder] of Object.entries(ENTRIES)) {
   await esbuild.build({
     ...common,
-    entryPoints: [`src/${name}.js`],
+    entryPoints: [`src/${folder}/${name}.js`],
     outfile: resolve(outdir, `${name}.js`),
     format: "esm",
     platform: "browser",
     target: "es2022",
   });
   // The CSS is separate: Python hands it to anywidget as `_css` (the JS must not import it).
-  if (existsSync(resolve(here, `src/${name}.css`))) {
-    await esbuild.build({ ...common, entryPoints: [`src/${name}.css`], outfile: resolve(outdir, `${name}.css`) });
+  if (existsSync(resolve(here, `src/${folder}/${name}.css`))) {
+    await esbuild.build({ ...common, entryPoints: [`src/${folder}/${name}.css`], outfile: resolve(outdir, `${name}.css`) });
   }
 }
-console.log(`built ${ENTRIES.join(", ")} -> ${outdir}`);
+console.log(`built ${Object.keys(ENTRIES).join(", ")} -> ${outdir}`);

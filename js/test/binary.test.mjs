@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeArray, float16ToFloat32 } from "../src/binary.js";
+import { decodeArray, float16ToFloat32 } from "../src/common/binary.js";
 
 test("float16ToFloat32 on known bit patterns", () => {
   assert.equal(float16ToFloat32(0x3c00), 1);

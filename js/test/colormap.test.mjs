@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { COLORMAPS, colorbarRGBA, colorize, defaultColormap, lut, resolveColormap } from "../src/colormap.js";
+import { COLORMAPS, colorbarRGBA, colorize, defaultColormap, lut, resolveColormap } from "../src/common/colormap.js";
 
 const rgb = (table, i) => Array.from(table.subarray(3 * i, 3 * i + 3));
 const hex = (h) => [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));

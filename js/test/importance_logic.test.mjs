@@ -1,10 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  barDomain, baseLabel, clampTopK, createRequestQueue, formatProbability, formatShort, formatSigned, formatValue,
+  barDomain, baseLabel, clampTopK, formatValue,
   globalCaption, linearScale, methodNote, mutedFlags, orderFeatures, OTHER, predictionText,
-  rankByValue, sameValues, stepDecimals, waterfall,
-} from "../src/importance_logic.js";
+  rankByValue, stepDecimals, waterfall,
+} from "../src/importance/importance_logic.js";
+import { createRequestQueue, sameValues } from "../src/common/request_queue.js";
+import { formatProbability, formatShort, formatSigned } from "../src/common/format.js";
 
 const close = (a, b, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 

@@ -2,9 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   barGeometry, channelPlane, channelValues, clampCount, dequantize, displaySize, downsampleMatrix,
-  formatCount, formatShape, formatShort, formatSigned, inputLabels, isSelectable, kernelPlane, MAX_CHANNELS,
+  formatShape, inputLabels, isSelectable, kernelPlane, MAX_CHANNELS,
   rankChannels, rgbKernel, uniformValues,
-} from "../src/layers_logic.js";
+} from "../src/layers/layers_logic.js";
+import { formatCount, formatShort as short, formatSigned as signed } from "../src/common/format.js";
+
+const formatShort = (v) => short(v, 2);
+const formatSigned = (v) => signed(v, 2);
 
 const close = (a, b, tol = 1e-6) =>
   assert.ok(a.length === b.length && Array.from(a).every((x, i) => Math.abs(x - b[i]) <= tol), `${Array.from(a)} vs ${b}`);

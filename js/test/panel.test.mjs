@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { heatmapFromValues, OverlayPanel, prepareHeatmap } from "../src/panel.js";
+import { heatmapFromValues, OverlayPanel, prepareHeatmap } from "../src/common/panel.js";
 
 // OverlayPanel only needs document.createElement for its offscreen heat canvas.
 globalThis.document ??= { createElement: () => ({ width: 0, height: 0 }) };
@@ -41,7 +41,7 @@ test("resize sizes from the heatmap by default, from the image when asked", () =
 });
 
 test("thresholdCutoff reads the kernel's percentile table, interpolating between steps", async () => {
-  const { heatmapFromValues, thresholdCutoff } = await import("../src/panel.js");
+  const { heatmapFromValues, thresholdCutoff } = await import("../src/common/panel.js");
   const cutoffs = new Float32Array(101).map((_, i) => i / 100);
   const info = { cutoffs: { view: new DataView(cutoffs.buffer), dtype: "float32", shape: [101] } };
   const heat = heatmapFromValues(new Float32Array([0.1, -0.5, 1]), 1, 3, info);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { percentileCutoff, sortedMagnitudes, symmetricMax, valueRange } from "../src/threshold.js";
+import { percentileCutoff, sortedMagnitudes, symmetricMax, valueRange } from "../src/common/threshold.js";
 
 const hidden = (values, cutoff) => values.filter((v) => Math.abs(v) < cutoff);
 

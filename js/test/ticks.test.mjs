@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatTick, niceTicks } from "../src/ticks.js";
+import { formatTick, niceTicks } from "../src/common/ticks.js";
 
 test("niceTicks picks 1/2/5 x 10^k steps inside the range", () => {
   assert.deepEqual(niceTicks(-3.2, 3.2, 5), [-3, -2, -1, 0, 1, 2, 3]);

@@ -1,8 +1,9 @@
 // Horizontal bar charts as SVG, built node by node: names are user text and only ever reach
 // the page through textContent. Colours come from CSS classes (theme variables), so the
 // charts follow light and dark mode; sizes are in CSS pixels.
-import { barDomain, formatShort, formatSigned, linearScale, OTHER } from "./importance_logic.js";
-import { formatTick, niceTicks } from "./ticks.js";
+import { formatShort, formatSigned } from "../common/format.js";
+import { barDomain, linearScale, OTHER } from "./importance_logic.js";
+import { formatTick, niceTicks } from "../common/ticks.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const FONT_PX = 11;

@@ -1,7 +1,8 @@
 // Pure helpers of the FeatureImportance view (no DOM): which features the global chart shows
 // and in what order, the waterfall of one instance's attributions, the what-if request queue
 // (one kernel request at a time, the newest wins), and the text of numbers and captions.
-import { formatTick } from "./ticks.js";
+import { formatShort, formatSigned } from "../common/format.js";
+import { formatTick } from "../common/ticks.js";
 
 // ---- global importance --------------------------------------------------------------------
 
@@ -117,88 +118,6 @@ export function linearScale([d0, d1], [r0, r1]) {
   return (x) => r0 + (x - d0) * k;
 }
 
-// ---- what-if requests --------------------------------------------------------------------
-
-/** Equal lists of numbers up to float32 rounding (relative 1e-6, absolute 1e-9). */
-export function sameValues(a, b, rel = 1e-6) {
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = Number(a[i]);
-    const y = Number(b[i]);
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y)) + 1e-9)) return false;
-  }
-  return true;
-}
-
-/**
- * One what-if request to the kernel at a time; while one is in flight only the newest other
- * request is kept, and sent when the answer comes (answered), the kernel gives up (failed)
- * or timeoutMs passes with no answer. `send(values)` does the actual write.
- * options: timeoutMs (default 15000), setTimer / clearTimer (for tests; default the globals).
- */
-export function createRequestQueue(send, { timeoutMs = 15000, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
-  let inFlight = null; // {values, token}
-  let pending = null; // values
-  let timer = null;
-  let tokens = 0;
-
-  const stopTimer = () => {
-    if (timer !== null) clearTimer(timer);
-    timer = null;
-  };
-  const dispatch = (values) => {
-    stopTimer();
-    inFlight = { values, token: ++tokens };
-    const token = inFlight.token;
-    timer = setTimer(() => {
-      timer = null;
-      if (inFlight && inFlight.token === token) next();
-    }, timeoutMs);
-    send(values);
-  };
-  const next = () => {
-    inFlight = null;
-    stopTimer();
-    if (pending) {
-      const values = pending;
-      pending = null;
-      dispatch(values);
-    }
-  };
-  return {
-    /** Ask for `values` (a copy is kept): at once when idle, else as the pending request. */
-    request(values) {
-      const copy = Array.from(values);
-      if (!inFlight) return dispatch(copy);
-      pending = sameValues(copy, inFlight.values) ? null : copy;
-    },
-    /** The kernel's explanation is for `values`: done if that is what was asked. */
-    answered(values) {
-      if (inFlight && sameValues(values, inFlight.values)) next();
-    },
-    /** The kernel stopped without an answer (error, cancel): go on with the pending one.
-     *  With a token (from current()), only if that request is still the one in flight. */
-    failed(token) {
-      if (!inFlight || (token !== undefined && token !== inFlight.token)) return;
-      next();
-    },
-    /** Forget everything (e.g. another instance was picked). */
-    clear() {
-      inFlight = null;
-      pending = null;
-      stopTimer();
-    },
-    current: () => (inFlight ? inFlight.token : null),
-    busy: () => inFlight !== null,
-    pendingValues: () => pending,
-    inFlightValues: () => (inFlight ? inFlight.values : null),
-    dispose() {
-      this.clear();
-    },
-  };
-}
-
 // ---- numbers and text ----------------------------------------------------------------------
 
 /** Decimals that show a slider's step: 0.01 -> 2, 0.5 -> 1, 1 -> 0, 2.5e-4 -> 5 (at most 8). */
@@ -225,30 +144,6 @@ export function formatValue(v, step = null) {
   if (a >= 1000 && a < 1e7) return String(Math.round(v));
   if (a >= 1e-3 && a < 1000) return String(Number(v.toPrecision(4)));
   return formatTick(v);
-}
-
-/** Short signed numbers for bars and changes: "+0.12", "-3.4e-4", "0". */
-export function formatSigned(v) {
-  const text = formatShort(v);
-  return v > 0 ? `+${text}` : text;
-}
-
-/** Three significant digits: 0.931, 12.3, 1.23k, 2.5e-4. */
-export function formatShort(v) {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e12) return formatTick(v);
-  if (a >= 1000) return formatTick(Number(v.toPrecision(3)));
-  return String(Number(v.toPrecision(3)));
-}
-
-/** A probability in a list: "0.931", "<0.001", ">0.999" (not 1.42e-18 or 1). */
-export function formatProbability(p) {
-  if (!Number.isFinite(p)) return String(p);
-  if (p > 0 && p < 1e-3) return "<0.001";
-  if (p < 1 && p > 0.999) return ">0.999";
-  return formatShort(p);
 }
 
 /** "probability of 'malignant': 0.931 (original 0.712, +0.219)"; without the original when equal. */

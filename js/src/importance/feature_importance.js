@@ -2,14 +2,16 @@
 // a what-if panel. Sorting, top-k, the threshold and which method is shown are handled here
 // from data already in the browser; the instance, the class and the what-if values go to the
 // kernel (the what-if values one request at a time, the newest winning).
-import { bindModel } from "./model.js";
-import { classButtons, statusBar } from "./controls.js";
-import { decodeArray } from "./binary.js";
-import { debounce, h, replaceChildren } from "./dom.js";
+import { bindModel } from "../common/model.js";
+import { classButtons, statusBar } from "../common/controls.js";
+import { decodeArray } from "../common/binary.js";
+import { debounce, h, replaceChildren } from "../common/dom.js";
 import {
-  baseLabel, clampTopK, createRequestQueue, formatProbability, formatShort, formatValue, globalCaption, methodNote,
-  mutedFlags, orderFeatures, predictionText, sameValues, waterfall,
+  baseLabel, clampTopK, formatValue, globalCaption, methodNote,
+  mutedFlags, orderFeatures, predictionText, waterfall,
 } from "./importance_logic.js";
+import { formatProbability, formatShort } from "../common/format.js";
+import { createRequestQueue, sameValues } from "../common/request_queue.js";
 import { drawGlobalBars, drawSteps, s } from "./svg_bars.js";
 
 const KINDS = [["permutation", "permutation (shuffle a column)"], ["shap", "mean |SHAP value|"]];

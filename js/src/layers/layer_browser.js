@@ -1,19 +1,26 @@
 // LayerBrowser view: a model's layers on one input. The list of layers and the decision path
 // pick a layer (the kernel sends its maps); sorting, how many channels, which channel is
 // enlarged and the opacity are handled here from data already in the browser.
-import { bindModel } from "./model.js";
-import { classButtons, statusBar } from "./controls.js";
-import { decodeArray } from "./binary.js";
-import { colorbarRGBA, colorize } from "./colormap.js";
-import { bytesOf, h, replaceChildren } from "./dom.js";
+import { bindModel } from "../common/model.js";
+import { classButtons, statusBar } from "../common/controls.js";
+import { decodeArray } from "../common/binary.js";
+import { colorize } from "../common/colormap.js";
+import { colorbar, drawColorbar } from "../common/colorbar.js";
+import { decodePNG } from "../common/png.js";
+import { h, replaceChildren } from "../common/dom.js";
 import {
   barGeometry, channelPlane, channelValues, clampCount, dequantize, displaySize,
-  downsampleMatrix, formatCount, formatShape, formatShort, formatSigned, histogram, inputLabels,
+  downsampleMatrix, formatShape, histogram, inputLabels,
   isSelectable,
   kernelPlane, rankChannels, rgbKernel, uniformValues,
 } from "./layers_logic.js";
-import { colourSettings, heatmapFromValues, OverlayPanel, prepareHeatmap } from "./panel.js";
-import { formatTick, niceTicks } from "./ticks.js";
+import { colourSettings, heatmapFromValues, OverlayPanel, prepareHeatmap } from "../common/panel.js";
+import { formatTick, niceTicks } from "../common/ticks.js";
+import * as format from "../common/format.js";
+
+const { formatCount } = format;
+const formatShort = (v) => format.formatShort(v, 2); // small labels: two significant digits
+const formatSigned = (v) => format.formatSigned(v, 2);
 
 const TILE_PX = 56; // a channel in the grid, CSS pixels (the longer side)
 const STAGE_PX = 256; // the enlarged channel and the Grad-CAM overlay
@@ -22,34 +29,12 @@ const RGB_KERNELS_MAX = 128;
 const MATRIX_MAX = 512; // dense weights: pixels per side on the canvas
 const ORDERS = [["mean", "mean activation"], ["contribution", "contribution to the class"]];
 
-async function decodePNG(value) {
-  const bytes = value ? bytesOf(value) : new Uint8Array(0);
-  if (!bytes.byteLength) return null; // not an image model
-  return createImageBitmap(new Blob([bytes], { type: "image/png" }));
-}
-
 /** Put RGBA pixels on a canvas of that size (CSS size set by the caller). */
 function paint(canvas, rgba, width, height) {
   canvas.width = width;
   canvas.height = height;
   if (width && height) canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
   return canvas;
-}
-
-function colorbar(testid) {
-  const canvas = h("canvas", { class: "xw-colorbar", width: 256, height: 12, dataset: { testid } });
-  const ticks = h("div", { class: "xw-ticks" });
-  return { box: h("div", { class: "xw-colorbar-box" }, [canvas, ticks]), canvas, ticks };
-}
-
-function drawColorbar(bar, cmap, lo, hi) {
-  const { canvas, ticks } = bar;
-  const rgba = colorbarRGBA(cmap, canvas.width);
-  const image = new ImageData(canvas.width, canvas.height);
-  for (let y = 0; y < canvas.height; y++) image.data.set(rgba, y * canvas.width * 4);
-  canvas.getContext("2d").putImageData(image, 0, 0);
-  replaceChildren(ticks, niceTicks(lo, hi, 5).map((t) =>
-    h("span", { text: formatTick(t), style: { left: `${((t - lo) / (hi - lo || 1)) * 100}%` } })));
 }
 
 /** Decoded activation_info + activation: everything the view needs for one layer. */

@@ -4,22 +4,6 @@
 /** Most channels shown at once in the grid (and the top of the count slider). */
 export const MAX_CHANNELS = 256;
 
-/** Parameter counts: "0", "950", "1.2k", "12k", "1.5M", "24M", "3.1G". */
-export function formatCount(n) {
-  if (!Number.isFinite(n)) return "";
-  const a = Math.abs(n);
-  if (a < 1000) return String(Math.round(n));
-  const units = [[1e3, "k"], [1e6, "M"], [1e9, "G"], [1e12, "T"]];
-  for (let i = 0; i < units.length; i++) {
-    const [scale, suffix] = units[i];
-    const v = a / scale;
-    const text = v < 10 ? v.toFixed(1).replace(/\.0$/, "") : v.toFixed(0);
-    // 999_950 would print "1000k": roll over to the next unit instead
-    if (Number(text) < 1000 || i === units.length - 1) return (n < 0 ? "-" : "") + text + suffix;
-  }
-  return String(n);
-}
-
 /** Output shape without the batch axis: [null, 14, 14, 32] -> "14×14×32"; several outputs
  * -> "8×8, 10"; none -> "". */
 export function formatShape(shape) {
@@ -27,24 +11,6 @@ export function formatShape(shape) {
   if (shape.length && shape.every(Array.isArray)) return shape.map(formatShape).join(", ");
   const dims = shape[0] === null || shape[0] === undefined ? shape.slice(1) : shape;
   return dims.map((d) => (d === null || d === undefined ? "?" : String(d))).join("×");
-}
-
-/** A short number (2 significant digits) for small labels: 0.53, -12, 1.2k, 2.5e-4, 0. */
-export function formatShort(v) {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  let text;
-  if (a >= 1000) text = formatCount(a);
-  else if (a < 0.01) text = a.toExponential(1).replace(/\.0e/, "e");
-  else text = String(Number(a.toPrecision(2)));
-  return (v < 0 ? "-" : "") + text;
-}
-
-/** formatShort with an explicit sign, for contributions: +0.53, -12, +2.5e-4, 0. */
-export function formatSigned(v) {
-  const text = formatShort(v);
-  return v > 0 && Number.isFinite(v) ? `+${text}` : text;
 }
 
 /** The count slider's value for a layer of `channels` channels: 1..min(channels, 256). */

@@ -1,11 +1,11 @@
 // ImageExplainer view: the image with its heatmap, view controls handled here in the browser,
 // and controls that ask the kernel (method, class, options, image, compare) through traits.
-import { bindModel } from "./model.js";
-import { classButtons, statusBar } from "./controls.js";
-import { colorbarRGBA, COLORMAPS } from "./colormap.js";
-import { bytesOf, h, replaceChildren } from "./dom.js";
-import { colourSettings, OverlayPanel, prepareHeatmap } from "./panel.js";
-import { formatTick, niceTicks } from "./ticks.js";
+import { bindModel } from "../common/model.js";
+import { classButtons, statusBar } from "../common/controls.js";
+import { colorbarRGBA, COLORMAPS } from "../common/colormap.js";
+import { bytesOf, h, replaceChildren } from "../common/dom.js";
+import { colourSettings, OverlayPanel, prepareHeatmap } from "../common/panel.js";
+import { formatTick, niceTicks } from "../common/ticks.js";
 
 // View-only keys, and whether a change needs new colours (else only re-compositing).
 const RECOLOR = { opacity: false, threshold: true, colormap: true, absolute: true, heatmap_only: true };

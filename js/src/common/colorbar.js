@@ -1,0 +1,28 @@
+// A colorbar with round tick labels: the colour scale of every heatmap the widgets draw.
+import { colorbarRGBA } from "./colormap.js";
+import { h, replaceChildren } from "./dom.js";
+import { formatTick, niceTicks } from "./ticks.js";
+
+/** {box, canvas, ticks, caption}: a 256-px gradient, tick labels under it and an optional
+ *  caption ("shared scale", "|value|") under those. */
+export function colorbar(testid, captionText = "") {
+  const canvas = h("canvas", { class: "xw-colorbar", width: 256, height: 12, dataset: { testid } });
+  const ticks = h("div", { class: "xw-ticks" });
+  const caption = h("div", { class: "xw-colorbar-caption", text: captionText });
+  caption.hidden = !captionText;
+  return { box: h("div", { class: "xw-colorbar-box" }, [canvas, ticks, caption]), canvas, ticks, caption };
+}
+
+/** Paint `cmap` from `lo` (left) to `hi` (right) and label it. */
+export function drawColorbar(bar, cmap, lo, hi) {
+  const { canvas, ticks } = bar;
+  const rgba = colorbarRGBA(cmap, canvas.width);
+  const image = new ImageData(canvas.width, canvas.height);
+  for (let y = 0; y < canvas.height; y++) image.data.set(rgba, y * canvas.width * 4);
+  canvas.getContext("2d").putImageData(image, 0, 0);
+  canvas.dataset.cmap = cmap;
+  canvas.dataset.lo = String(lo);
+  canvas.dataset.hi = String(hi);
+  replaceChildren(ticks, niceTicks(lo, hi, 5).map((t) =>
+    h("span", { text: formatTick(t), style: { left: `${((t - lo) / (hi - lo || 1)) * 100}%` } })));
+}
