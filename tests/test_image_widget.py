@@ -132,9 +132,15 @@ def test_an_error_is_shown_and_the_widget_keeps_working(widget):
     assert widget.explanation.params["steps"] == 4
 
 
-def test_an_error_from_python_is_shown_too(widget):
-    widget.options = {"rule": "simpson"}
+def test_an_error_from_python_is_raised_shown_and_the_request_goes_back(widget):
+    shown = widget.explanation
+    with pytest.raises(ExplainError, match=r"valid values are \['trapezoid'"):
+        widget.options = {"rule": "simpson"}
     assert widget.status == "error" and "valid values are" in widget.error
+    # the controls go back to what is shown, and the widget says so
+    assert widget.options == {} and widget.explanation is shown
+    assert widget.notice.startswith("Integrated Gradients failed: still showing Integrated "
+                                    "Gradients for class")
 
 
 def test_cancel_stops_between_batches_and_keeps_the_last_result(widget, monkeypatch):
@@ -160,6 +166,33 @@ def test_cancel_stops_between_batches_and_keeps_the_last_result(widget, monkeypa
     assert widget.wait(30)
     assert widget.status == "idle" and widget.progress == 0.0
     assert widget.explanation is before
+    # the request goes back to what is shown, and the widget says so: no silent mismatch
+    assert widget.options == {} and widget.method == widget.explanation.method
+    assert widget.shown["options"] == {} and widget.shown["method"] == "integrated_gradients"
+    assert widget.notice.startswith("Integrated Gradients cancelled: still showing "
+                                    "Integrated Gradients for class")
+
+
+def test_a_failed_request_from_the_browser_goes_back_to_what_is_shown(widget):
+    shown = widget.explanation
+    widget.set_state({"method": "saliency", "target": 2})
+    widget.wait(60)
+    assert widget.method == "saliency" and widget.notice == ""
+    widget.set_state({"method": "occlusion", "options": {"fill": "abc"}})
+    widget.wait(60)
+    assert widget.status == "error" and "fill='abc'" in widget.error
+    assert (widget.method, widget.target, widget.options) == ("saliency", 2, {})
+    assert widget.explanation.method == "saliency" and widget.explanation is not shown
+    assert widget.notice == ("Occlusion failed: still showing Saliency (gradient) for class "
+                             "'<b>bird</b>' (image 0).")
+
+
+def test_a_cancel_that_makes_way_for_a_newer_request_does_not_undo_it(widget):
+    for method in ("smoothgrad", "saliency", "gradient_x_input"):
+        widget.set_state({"method": method})
+    widget.wait(60)
+    assert widget.method == widget.explanation.method == "gradient_x_input"
+    assert widget.shown["method"] == "gradient_x_input" and widget.notice == ""
 
 
 def test_the_newest_request_wins(widget):
@@ -203,6 +236,36 @@ def test_compare_mode_computes_every_method_with_shared_controls(widget):
     for c in widget.compare_heatmaps:
         assert c["heatmap"]["shape"] == [10, 12] and c["heatmap"]["dtype"] == "float16"
     assert widget.explanation.method == "integrated_gradients"
+
+
+def test_a_method_in_compare_and_method_is_shown_once(widget):
+    widget.compare = ["saliency", "integrated_gradients", "saliency"]
+    assert widget.compare == ["saliency", "integrated_gradients"]  # each method once
+    assert [c["info"]["method"] for c in widget.compare_heatmaps] == ["saliency"]
+    assert widget.shown["compare"] == ["saliency"]
+    assert [e.method for e in widget.compared] == ["saliency"]
+    png = Image.open(io.BytesIO(widget.to_png()))
+    assert png.size[0] < 2 * 4.2 * 120 + 10  # two panels, not three
+
+
+def test_the_image_menu_offers_only_methods_that_explain_images(widget):
+    assert set(widget.methods) == set(xw.methods(kind="image"))
+    assert "kernel_shap" not in widget.methods
+    with pytest.raises(Exception, match="'kernel_shap' does not explain images"):
+        widget.method = "kernel_shap"
+    with pytest.raises(Exception, match="'kernel_shap' does not explain images"):
+        widget.compare = ["kernel_shap"]
+    with pytest.raises(ExplainError, match="does not explain images"):
+        xw.ImageExplainer(widget._model, widget.inputs, method="kernel_shap")
+
+
+def test_to_png_keeps_a_large_image_at_full_resolution(keras):
+    model = keras.Sequential([keras.Input((256, 256, 3)), keras.layers.Conv2D(2, 3, name="c"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    x = np.random.default_rng(1).uniform(size=(1, 256, 256, 3)).astype(np.float32)
+    w = xw.ImageExplainer(model, x, method="saliency")
+    png = Image.open(io.BytesIO(w.to_png(dpi=50)))
+    assert png.size[0] >= 256 and png.size[1] >= 256
 
 
 def test_to_png_draws_the_current_view(widget, tmp_path):

@@ -135,3 +135,27 @@ def waterfall(ax, names, values, base, prediction, *, max_steps=12, title=""):
         ax.axvline(0, color="#666666", linewidth=0.8)
     ax.locator_params(axis="x", nbins=5)
     ax.set_title(title, fontsize=9)
+
+
+def draw_heatmap(ax, image, heatmap, *, signed, colormap="auto", absolute=False,
+                 threshold=0.0, opacity=0.6, heatmap_only=False):
+    """The widget's view as a static picture (placeholder until the shared overlay rule)."""
+    names = {"RdBu": "RdBu_r", "PuOr": "PuOr_r", "viridis": "viridis", "cividis": "cividis",
+             "inferno": "inferno"}
+    heat = np.asarray(heatmap, dtype=np.float32)
+    signed = signed and not absolute
+    if not signed:
+        heat = np.abs(heat)
+    limit = float(np.abs(heat).max()) or 1.0
+    if threshold > 0:
+        heat = np.where(np.abs(heat) < np.percentile(np.abs(heat), threshold), np.nan, heat)
+    cmap = names.get(colormap) or (SIGNED_CMAP if signed else MAGNITUDE_CMAP)
+    if not heatmap_only:
+        img, img_cmap = display_image(image)
+        ax.imshow(img, cmap=img_cmap, interpolation="nearest")
+    fade = np.sqrt(np.clip(np.nan_to_num(np.abs(heat)) / limit, 0.0, 1.0))
+    im = ax.imshow(heat, cmap=cmap, vmin=-limit if signed else 0.0, vmax=limit,
+                   alpha=1.0 if heatmap_only else opacity * fade,
+                   interpolation="nearest" if max(heat.shape) < 64 else "bilinear")
+    ax.axis("off")
+    return im

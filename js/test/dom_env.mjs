@@ -34,6 +34,31 @@ proto.getContext = function getContext() {
   return this._ctx;
 };
 
+// What linkedom leaves out of form controls and a browser has: a settable select.value and
+// selectedIndex, and input.checked as a property (reflecting the attribute until set).
+const selectProto = Object.getPrototypeOf(document.createElement("select"));
+Object.defineProperty(selectProto, "value", {
+  configurable: true,
+  get() {
+    const chosen = [...this.options].find((o) => o.selected) ?? this.options[0];
+    return chosen ? chosen.value : "";
+  },
+  set(value) { // linkedom's option.selected = false unselects the selected sibling: use attributes
+    for (const o of this.options) o.toggleAttribute("selected", o.value === String(value));
+  },
+});
+Object.defineProperty(selectProto, "selectedIndex", {
+  configurable: true,
+  get() { return [...this.options].findIndex((o) => o.selected); },
+  set(i) { [...this.options].forEach((o, k) => o.toggleAttribute("selected", k === i)); },
+});
+const inputProto = Object.getPrototypeOf(document.createElement("input"));
+Object.defineProperty(inputProto, "checked", {
+  configurable: true,
+  get() { return this._checked ?? this.hasAttribute("checked"); },
+  set(value) { this._checked = Boolean(value); },
+});
+
 Object.assign(globalThis, {
   window,
   document,

@@ -74,50 +74,81 @@ class Explanation:
 
 
 # --------------------------------------------------------------------------- options
+TYPES = ("integer", "number", "boolean", "choice", "layer", "array")
+INPUT_KINDS = ("image", "tabular")  # "text" joins once a text method exists
+
+
 @dataclasses.dataclass(frozen=True)
 class Option:
-    """One option of a method: its default, what it means, and what values are valid."""
+    """One option of a method: its default, what it means, and what values are valid.
+
+    ``types`` are data types, not widgets: ``integer``, ``number``, ``boolean``, ``choice``
+    (one of ``choices``), ``layer`` (a layer's name or path in the model) and ``array``
+    (a numpy array); an option may accept several (``("number", "choice")``: a number or
+    one of the choices). A view decides how to ask for each.
+    """
 
     name: str
     default: Any
     doc: str
-    kind: str = "float"  # "int" | "float" | "bool" | "choice" | "baseline" | "layer" | "fill"
+    types: tuple = ("number",)
     choices: tuple | None = None
     minimum: float | None = None
     maximum: float | None = None
+
+    def __post_init__(self):
+        types = (self.types,) if isinstance(self.types, str) else tuple(self.types)
+        unknown = [t for t in types if t not in TYPES]
+        if unknown:
+            raise ValueError(f"option {self.name!r}: unknown type(s) {unknown}; use {TYPES}")
+        object.__setattr__(self, "types", types)
 
     def check(self, method: str, value):
         bad = f"option {self.name}={value!r} of {method!r} is invalid: "
         if value is None and self.default is None:
             return None  # "automatic", see the option's doc
-        if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ExplainError(bad + f"expected an integer ({self.doc}).")
-            value = int(value)
-        elif self.kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise ExplainError(bad + f"expected a number ({self.doc}).")
-            value = float(value)
-            if not math.isfinite(value):
-                raise ExplainError(bad + "expected a finite number.")
-        elif self.kind == "bool":
-            if not isinstance(value, (bool, np.bool_)):
-                raise ExplainError(bad + "expected True or False.")
-            value = bool(value)
-        elif self.kind == "choice":
-            if value not in self.choices:
+        for kind in self.types:
+            ok, checked = self._accepts(kind, value)
+            if ok:
+                break
+        else:
+            if self.types == ("choice",):
                 raise ExplainError(bad + f"valid values are {list(self.choices)}.")
-        elif self.kind == "fill":
-            if not (value == "mean" or (isinstance(value, (int, float, np.number)) and not isinstance(value, bool))):
-                raise ExplainError(bad + "expected a number or 'mean'.")
-        if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
+            raise ExplainError(bad + f"expected {self._expected()} ({self.doc}).")
+        if self.minimum is not None and isinstance(checked, (int, float)) and checked < self.minimum:
             raise ExplainError(bad + f"must be >= {self.minimum}.")
-        if self.maximum is not None and isinstance(value, (int, float)) and value > self.maximum:
+        if self.maximum is not None and isinstance(checked, (int, float)) and checked > self.maximum:
             raise ExplainError(bad + f"must be <= {self.maximum}.")
-        return value
+        return checked
+
+    def _accepts(self, kind: str, value) -> tuple[bool, Any]:
+        is_bool = isinstance(value, (bool, np.bool_))
+        if kind == "integer":
+            ok = not is_bool and isinstance(value, (int, np.integer))
+            return ok, int(value) if ok else value
+        if kind == "number":
+            ok = (not is_bool and isinstance(value, (int, float, np.number))
+                  and math.isfinite(float(value)))
+            return ok, float(value) if ok else value
+        if kind == "boolean":
+            return is_bool, bool(value) if is_bool else value
+        if kind == "choice":
+            return isinstance(value, str) and value in self.choices, value
+        if kind == "layer":
+            return isinstance(value, str) and value != "", value
+        if kind == "array":
+            return isinstance(value, np.ndarray) or hasattr(value, "__array__"), value
+        return False, value
+
+    def _expected(self) -> str:
+        words = {"integer": "an integer", "number": "a finite number",
+                 "boolean": "True or False", "layer": "a layer name", "array": "an array",
+                 "choice": "one of " + ", ".join(repr(c) for c in self.choices or ())}
+        return " or ".join(words[t] for t in self.types)
 
     def describe(self) -> dict:
-        out = {"default": self.default, "doc": self.doc, "kind": self.kind}
+        default = self.default if not isinstance(self.default, np.ndarray) else None
+        out = {"default": default, "doc": self.doc, "types": list(self.types)}
         if self.choices:
             out["choices"] = list(self.choices)
         if self.minimum is not None:
@@ -128,7 +159,8 @@ class Option:
 
 
 BATCH_SIZE = Option(
-    "batch_size", DEFAULT_BATCH_SIZE, "model evaluations per compiled call", "int", minimum=1
+    "batch_size", DEFAULT_BATCH_SIZE, "model evaluations per compiled call", "integer",
+    minimum=1
 )
 
 
@@ -139,6 +171,7 @@ class Method:
     description: str
     signed: bool
     space: str  # "input" (attributions shaped like inputs) or "layer" (CAM maps)
+    inputs: tuple[str, ...]  # the kinds of input it explains: "image", "tabular"
     options: dict[str, Option]
     compute: Callable
     function: Callable = None  # the public function, set by register()
@@ -149,6 +182,7 @@ class Method:
             "description": self.description,
             "signed": self.signed,
             "space": self.space,
+            "inputs": list(self.inputs),
             "options": {name: opt.describe() for name, opt in self.options.items()},
         }
 
@@ -169,7 +203,7 @@ METHODS: dict[str, Method] = {}
 
 
 def register(name: str, label: str, description: str, signed: bool, space: str = "input",
-             options: tuple[Option, ...] = ()):
+             options: tuple[Option, ...] = (), *, inputs: tuple[str, ...]):
     """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method
     (``runner.logits`` holds the inputs' scores, so methods need not compute them again).
 
@@ -177,11 +211,15 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
     progress, cancel, **options) -> Explanation``.
     """
 
+    unknown = [kind for kind in inputs if kind not in INPUT_KINDS]
+    if not inputs or unknown:
+        raise ValueError(f"method {name!r}: inputs must name kinds from {INPUT_KINDS}")
+
     def decorate(compute):
         # every method has batch_size; one whose evaluations are cheap rows (tabular,
         # forward only) declares a larger default of its own
         table = {BATCH_SIZE.name: BATCH_SIZE, **{opt.name: opt for opt in options}}
-        spec = Method(name, label, description, signed, space, table, compute)
+        spec = Method(name, label, description, signed, space, tuple(inputs), table, compute)
 
         @functools.wraps(compute)
         def public(model, inputs, targets=None, *, output: str = "logit", head=None,
@@ -206,9 +244,29 @@ def get_method(name: str) -> Method:
     return METHODS[name]
 
 
-def methods() -> dict[str, dict]:
-    """The registered methods: label, description, and each option with its default."""
-    return {name: spec.describe() for name, spec in METHODS.items()}
+def methods(kind: str | None = None) -> dict[str, dict]:
+    """The registered methods: label, description, the kinds of input each explains
+    (``inputs``), and each option with its default and data types. ``kind="image"`` (or
+    ``"tabular"``) lists only the methods that explain that kind of input."""
+    if kind is not None and kind not in INPUT_KINDS:
+        raise ExplainError(f"unknown input kind {kind!r}; the kinds are {list(INPUT_KINDS)}.")
+    return {name: spec.describe() for name, spec in METHODS.items()
+            if kind is None or kind in spec.inputs}
+
+
+def input_kind(x: np.ndarray) -> str | None:
+    """The kind of a validated batch: (N, features) -> "tabular"; (N, H, W[, C]) ->
+    "image"; anything else -> None (no method is refused on shape grounds)."""
+    return {2: "tabular", 3: "image", 4: "image"}.get(x.ndim)
+
+
+def check_input_kind(spec: Method, x: np.ndarray):
+    kind = input_kind(x)
+    if kind is not None and kind not in spec.inputs:
+        fitting = sorted(name for name, m in METHODS.items() if kind in m.inputs)
+        raise ExplainError(
+            f"{spec.name!r} explains {' and '.join(spec.inputs)} inputs; these inputs "
+            f"{tuple(x.shape)} are {kind} inputs. Methods for {kind} inputs: {fitting}.")
 
 
 # --------------------------------------------------------------------------- running
@@ -248,6 +306,7 @@ def run_method(spec: Method, model, inputs, targets=None, *, output="logit", hea
     options = spec.resolve_options(opts)
     adapter: ModelAdapter = adapt(model, output=output, head=head)
     x = adapter.validate_inputs(inputs)
+    check_input_kind(spec, x)
     logits = adapter.scores(x)
     targets = adapter.resolve_targets(targets, len(x), logits)
     scores = logits[np.arange(len(x)), targets].astype(np.float32)

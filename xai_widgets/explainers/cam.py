@@ -83,7 +83,7 @@ def _result(adapter, x, maps, info, relu):
 
 _CAM_OPTIONS = (
     Option("layer", None, "layer name (None: the last layer with a spatial output)", "layer"),
-    Option("relu", True, "keep only positive evidence (as in the papers)", "bool"),
+    Option("relu", True, "keep only positive evidence (as in the papers)", "boolean"),
 )
 
 
@@ -91,8 +91,7 @@ _CAM_OPTIONS = (
     "gradcam", "Grad-CAM",
     "the layer's channels weighted by the spatial mean of the score's gradient, summed; "
     "coarse (layer resolution) but class-specific.",
-    signed=False, space="layer", options=_CAM_OPTIONS,
-)
+    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",))
 def gradcam(adapter, x, targets, runner, layer, relu):
     info = resolve_layer(adapter, layer)
     acts, grads = layer_activations_and_gradients(adapter, info, x, targets, runner)
@@ -106,8 +105,7 @@ def gradcam(adapter, x, targets, runner, layer, relu):
     "Grad-CAM with pixel-wise weights from higher-order terms (Chattopadhyay et al. 2018, "
     "eq. 19 with the exponential-score closed form, alphas not renormalised); better at "
     "several instances of a class.",
-    signed=False, space="layer", options=_CAM_OPTIONS,
-)
+    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",))
 def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
     # alpha = g^2 / (2 g^2 + sum_ab(A) g^3), w_k = sum_ij alpha * relu(g), as in the paper's
     # equation (and pytorch-grad-cam). The authors' code and tf-keras-vis also divide each

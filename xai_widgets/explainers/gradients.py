@@ -193,19 +193,17 @@ def gradients(adapter, x, targets, runner) -> np.ndarray:
     "saliency", "Saliency (gradient)",
     "gradient of the class score with respect to each input value; the heatmap shows its "
     "magnitude (max over channels of |gradient|).",
-    signed=False,
-)
+    signed=False, inputs=("image", "tabular"))
 def saliency(adapter, x, targets, runner):
     grads = gradients(adapter, x, targets, runner)
     return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs")}
 
 
 @register(
-    "gradient_x_input", "Gradient x Input",
+    "gradient_x_input", "Gradient × Input",
     "gradient times the input value: a first-order estimate of each value's contribution "
     "relative to an all-zero input.",
-    signed=True,
-)
+    signed=True, inputs=("image", "tabular"))
 def gradient_x_input(adapter, x, targets, runner):
     attributions = gradients(adapter, x, targets, runner) * x
     return {"attributions": attributions, "heatmaps": input_heatmaps(attributions)}
@@ -218,17 +216,16 @@ def gradient_x_input(adapter, x, targets, runner):
     "completeness_delta.",
     signed=True,
     options=(
-        Option("steps", 32, "gradient evaluations along the path per input", "int", minimum=1,
+        Option("steps", 32, "gradient evaluations along the path per input", "integer", minimum=1,
                maximum=4096),
         Option("baseline", "zeros", "'zeros', 'blur' (Gaussian-blurred input) or an array",
-               "baseline"),
+               ("choice", "array"), choices=("zeros", "blur")),
         Option("rule", "gauss_legendre", "quadrature rule for the path integral (see "
                "quadrature())", "choice",
                choices=QUADRATURE_RULES),
         Option("blur_sigma", None, "Gaussian sigma in pixels for baseline='blur' "
-               "(None: 10% of the image size)", "float", minimum=0.1),
-    ),
-)
+               "(None: 10% of the image size)", "number", minimum=0.1),
+    ), inputs=("image", "tabular"))
 def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blur_sigma):
     alphas, weights = quadrature(rule, steps)
     baselines = make_baselines(baseline, x, blur_sigma)
@@ -255,13 +252,12 @@ def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blu
     "(SmoothGrad-Squared).",
     signed=False,
     options=(
-        Option("samples", 32, "noisy copies per input", "int", minimum=1, maximum=4096),
+        Option("samples", 32, "noisy copies per input", "integer", minimum=1, maximum=4096),
         Option("noise", 0.15, "noise standard deviation relative to the input's value range",
-               "float", minimum=0.0, maximum=10.0),
-        Option("squared", False, "average squared gradients (SmoothGrad-Squared)", "bool"),
-        Option("seed", 0, "random seed of the noise", "int", minimum=0),
-    ),
-)
+               "number", minimum=0.0, maximum=10.0),
+        Option("squared", False, "average squared gradients (SmoothGrad-Squared)", "boolean"),
+        Option("seed", 0, "random seed of the noise", "integer", minimum=0),
+    ), inputs=("image", "tabular"))
 def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
     fn = _noisy_gradients(adapter)
     n_rows = len(x) * samples

@@ -58,14 +58,13 @@ def _occluded_scores(adapter):
     "passes.",
     signed=True,
     options=(
-        Option("patch", None, "patch side in pixels (None: 1/8 of the shorter side)", "int",
+        Option("patch", None, "patch side in pixels (None: 1/8 of the shorter side)", "integer",
                minimum=1),
-        Option("stride", None, "step between patches (None: half the patch)", "int",
+        Option("stride", None, "step between patches (None: half the patch)", "integer",
                minimum=1),
         Option("fill", 0.0, "value of occluded pixels: a number, or 'mean' (each image's "
-               "mean)", "fill"),
-    ),
-)
+               "mean)", ("number", "choice"), choices=("mean",)),
+    ), inputs=("image",))
 def occlusion(adapter, x, targets, runner, patch, stride, fill):
     if x.ndim not in (3, 4):
         raise ExplainError(

@@ -190,14 +190,13 @@ def sampled_shapley(adapter, x_row, background, target, runner, samples: int,
     signed=True,
     options=(
         Option("background", None, "background rows (e.g. a sample of the training data)",
-               "baseline"),
+               "array"),
         Option("samples", 2048, "coalitions sampled when there are more than 11 features",
-               "int", minimum=2),
-        Option("seed", 0, "random seed of the sampled coalitions", "int", minimum=0),
+               "integer", minimum=2),
+        Option("seed", 0, "random seed of the sampled coalitions", "integer", minimum=0),
         Option("batch_size", 32768, "model rows per call (rows are cheap: forward only; "
-               "at most 128 MB of rows are built per call)", "int", minimum=1),
-    ),
-)
+               "at most 128 MB of rows are built per call)", "integer", minimum=1),
+    ), inputs=("tabular",))
 def kernel_shap(adapter, x, targets, runner, background, samples, seed):
     background = _background(background, x, adapter)
     n_features = int(np.prod(x.shape[1:]))
@@ -385,6 +384,10 @@ def sample_index(total: int, n: int, seed: int = 0) -> np.ndarray:
     if total <= n:
         return np.arange(total)
     return np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
+
+
+# The methods explain_row() computes for every row, in the order a view lists them.
+ROW_METHODS = ("kernel_shap", "integrated_gradients", "gradient_x_input")
 
 
 def explain_row(adapter, x_row: np.ndarray, target: int, background: np.ndarray, *,

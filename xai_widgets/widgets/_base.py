@@ -4,13 +4,15 @@ Work asked for from the browser runs in one background thread, so the kernel sta
 receive the Cancel message while it computes (a comm message cannot be handled while the
 kernel's main thread is busy). The newest request wins: asking again cancels the running job
 between two batches. Work asked for from Python (``w.method = ...``) runs at once in the
-caller's thread, like any other function call, so ``w.explanation`` is up to date after it.
+caller's thread, like any other function call, so ``w.explanation`` is up to date after it,
+and a failure raises there (the widget shows it too).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 import anywidget
@@ -19,6 +21,7 @@ import traitlets
 from ..errors import Cancelled, ExplainError
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the browser
+STATIC = Path(__file__).resolve().parent.parent / "static"  # the committed JS/CSS bundles
 
 
 def check_target(adapter, value: int) -> int:
@@ -93,7 +96,9 @@ class ComputeWidget(anywidget.AnyWidget):
         else:
             queue.done.wait()
             queue.cancel = threading.Event()
-            self._execute(work, queue.cancel, queue)
+            failure = self._execute(work, queue.cancel, queue)
+            if failure is not None:  # asked from Python: raise it there, as a call would
+                raise failure
 
     def _worker(self, queue: _Lane):
         while True:
@@ -107,7 +112,9 @@ class ComputeWidget(anywidget.AnyWidget):
                 cancel = queue.cancel
             self._execute(work, cancel, queue)
 
-    def _execute(self, work, cancel: threading.Event, queue: _Lane):
+    def _execute(self, work, cancel: threading.Event, queue: _Lane) -> Exception | None:
+        """Run one piece of work with status, progress and errors in the traits; returns the
+        failure (None when it succeeded or was cancelled)."""
         last = [0.0]
 
         def progress(done, total):
@@ -120,16 +127,16 @@ class ComputeWidget(anywidget.AnyWidget):
             self._busy += 1
         with self.hold_sync():
             self.status, self.progress, self.error = "busy", 0.0, ""
-        fraction = 1.0
+        fraction, failure = 1.0, None
         try:
             work(progress, cancel.is_set)
             queue.error = ""
         except Cancelled:
             fraction, queue.error = 0.0, ""
         except ExplainError as exc:
-            queue.error = str(exc)
+            queue.error, failure = str(exc), exc
         except Exception as exc:  # shown in the widget: it must keep working after one
-            queue.error = f"{type(exc).__name__}: {exc}"
+            queue.error, failure = f"{type(exc).__name__}: {exc}", exc
         with self._lock:
             self._busy -= 1
             busy = self._busy > 0
@@ -141,6 +148,12 @@ class ComputeWidget(anywidget.AnyWidget):
                 self.status, self.error = "error", errors[-1]
             elif not busy:  # another lane still working keeps the widget busy
                 self.status, self.progress = "idle", fraction
+        return failure
+
+    def _superseded(self, lane: str = "main") -> bool:
+        """A newer request waits in ``lane`` (the running one was cancelled to make way)."""
+        with self._lock:
+            return self._lanes.get(lane) is not None and self._lanes[lane].next is not None
 
     def cancel(self):
         """Stop the running computations between two batches."""

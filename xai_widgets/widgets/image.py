@@ -10,33 +10,21 @@ cached per (image, method, target, options).
 from __future__ import annotations
 
 import collections
-from pathlib import Path
+import textwrap
 
 import numpy as np
 import traitlets
 
-from .._encode import heatmap_payload, percentile_cutoffs, png_bytes
-from ..errors import ExplainError
+from .._encode import png_bytes
+from ..errors import Cancelled, ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
-from ._base import ComputeWidget, check_target
+from ..payloads import heatmap_view, top_classes
+from ._base import STATIC, ComputeWidget, check_target
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
-TOP_K = 5
 CACHE_SIZE = 64
-
-# Browser colormap names -> matplotlib names, for to_png (same orientation: red = positive).
-MPL_COLORMAPS = {"RdBu": "RdBu_r", "PuOr": "PuOr_r", "viridis": "viridis",
-                 "cividis": "cividis", "inferno": "inferno"}
-
-
-def caption(label: str, class_name: str, score: float, score_kind: str, signed: bool) -> str:
-    """The one-line reading of a heatmap, in plain words."""
-    what = "probability" if score_kind == "probability" else "score"
-    head = f"{label} for class '{class_name}' ({what} {score:.3g})"
-    if signed:
-        return f"{head}: warm pixels raise the {what}, cool ones lower it"
-    return f"{head}: brighter pixels matter more"
+CACHE_BYTES = 256 * 2**20  # cached explanations hold inputs and attributions: cap their size
+REQUEST = ("index", "method", "target", "options", "compare")  # the traits that ask the kernel
 
 
 class ImageExplainer(ComputeWidget):
@@ -53,27 +41,31 @@ class ImageExplainer(ComputeWidget):
 
     # data (sent once)
     images = traitlets.List(traitlets.Bytes()).tag(sync=True)
+    image_sizes = traitlets.List(traitlets.List(traitlets.Int())).tag(sync=True)  # [H, W]
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    methods = traitlets.Dict().tag(sync=True)
+    methods = traitlets.Dict().tag(sync=True)  # the registry's image methods
     layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    # what to explain (kernel work)
+    # what is asked for (kernel work); after a cancel or a failure they go back to `shown`
     index = traitlets.Int(0).tag(sync=True)
     method = traitlets.Unicode("integrated_gradients").tag(sync=True)
     target = traitlets.Int(-1).tag(sync=True)  # -1: the top class
     options = traitlets.Dict().tag(sync=True)
     compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # what is shown: the request the picture answers, and why it is not the newest one
+    shown = traitlets.Dict().tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
     # results
     top_classes = traitlets.List(traitlets.Dict()).tag(sync=True)
     heatmap = traitlets.Dict().tag(sync=True)
     heatmap_info = traitlets.Dict().tag(sync=True)
-    compare_heatmaps = traitlets.List(traitlets.Dict()).tag(sync=True)
+    compare_heatmaps = traitlets.List(traitlets.Dict()).tag(sync=True)  # other than `method`
     # view only (browser-side; synced back debounced)
     opacity = traitlets.Float(0.6).tag(sync=True)
     threshold = traitlets.Float(0.0).tag(sync=True)
     colormap = traitlets.Unicode("auto").tag(sync=True)
     absolute = traitlets.Bool(False).tag(sync=True)
     heatmap_only = traitlets.Bool(False).tag(sync=True)
-    height = traitlets.Int(560).tag(sync=True)  # explicit pixels: % heights collapse
+    height = traitlets.Int(600).tag(sync=True)  # explicit pixels: % heights collapse
 
     def __init__(self, model, images, class_names=None, *, method="integrated_gradients",
                  target=None, options=None, output="logit", head=None, batch_size=32):
@@ -85,7 +77,8 @@ class ImageExplainer(ComputeWidget):
                 "Use FeatureImportance for tabular models."
             )
         names = self._adapter.class_names(class_names)
-        get_method(method)
+        offered = methods(kind="image")
+        self._check_method(method, offered)
         self._x = x
         self._model = model
         self._batch_size = batch_size
@@ -93,14 +86,17 @@ class ImageExplainer(ComputeWidget):
         self._cache: collections.OrderedDict = collections.OrderedDict()
         self._current: Explanation | None = None
         self._compared: list[Explanation] = []
+        self._shown_request: tuple | None = None
+        self._restoring = False
         spatial = [
             "/".join(info.path) for info in self._adapter.layers()
             if info.is_spatial and not _is_model(info.layer)
         ]
         super().__init__(
             images=[png_bytes(img) for img in x],
+            image_sizes=[list(img.shape[:2]) for img in x],
             class_names=names,
-            methods=methods(),
+            methods=offered,
             layers=spatial,
             method=method,
             target=-1 if target is None else int(target),
@@ -117,10 +113,41 @@ class ImageExplainer(ComputeWidget):
         return self._current
 
     @property
+    def compared(self) -> list[Explanation]:
+        """The other methods' Explanations shown beside it in compare mode."""
+        self.wait()
+        return list(self._compared)
+
+    @property
     def inputs(self) -> np.ndarray:
         return self._x
 
     # -- reacting to changes ------------------------------------------------------------
+    @staticmethod
+    def _check_method(name: str, offered: dict):
+        if name not in offered:
+            get_method(name)  # an unknown name: the registry's own message
+            raise ExplainError(
+                f"{name!r} does not explain images; the ImageExplainer offers "
+                f"{sorted(offered)}.")
+
+    @traitlets.validate("method")
+    def _validate_method(self, proposal):
+        try:
+            self._check_method(proposal["value"], self.methods)
+        except ExplainError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+        return proposal["value"]
+
+    @traitlets.validate("compare")
+    def _validate_compare(self, proposal):
+        for name in proposal["value"]:
+            try:
+                self._check_method(name, self.methods)
+            except ExplainError as exc:
+                raise traitlets.TraitError(str(exc)) from None
+        return list(dict.fromkeys(proposal["value"]))  # each method once
+
     @traitlets.validate("target")
     def _check_target(self, proposal):
         return check_target(self._adapter, proposal["value"])
@@ -136,13 +163,16 @@ class ImageExplainer(ComputeWidget):
     @traitlets.observe("index")
     def _index_changed(self, change):
         self._update_top_classes()
-        self._explain_now()
+        if not self._restoring:
+            self._explain_now()
 
     @traitlets.observe("method", "target", "options", "compare")
     def _request_changed(self, change):
+        if self._restoring:
+            return
         if change["name"] == "method" and change["old"] != change["new"]:
             # options belong to a method: keep only those the new one knows
-            known = get_method(change["new"]).options if change["new"] in self.methods else {}
+            known = get_method(change["new"]).options
             kept = {k: v for k, v in self.options.items() if k in known}
             if kept != self.options:
                 self.options = kept  # fires this observer again, which does the work
@@ -150,16 +180,14 @@ class ImageExplainer(ComputeWidget):
         self._explain_now()
 
     def _update_top_classes(self):
-        probs = self._probabilities[self.index]
-        order = np.argsort(probs)[::-1][:TOP_K]
-        self.top_classes = [
-            {"index": int(i), "name": self.class_names[i], "probability": float(probs[i])}
-            for i in order
-        ]
+        self.top_classes = top_classes(self._probabilities[self.index], self.class_names)
 
     # -- computing ----------------------------------------------------------------------
+    def _request(self) -> tuple:
+        return (self.index, self.method, self.target, dict(self.options), list(self.compare))
+
     def _explain_now(self):
-        request = (self.index, self.method, self.target, dict(self.options), list(self.compare))
+        request = self._request()
         self._run("explain", lambda progress, cancelled: self._explain(request, progress,
                                                                        cancelled))
 
@@ -174,87 +202,86 @@ class ImageExplainer(ComputeWidget):
             **{"batch_size": self._batch_size, **options},
         )
         self._cache[key] = exp
-        while len(self._cache) > CACHE_SIZE:
+        while len(self._cache) > 1 and (len(self._cache) > CACHE_SIZE
+                                        or _cache_bytes(self._cache) > CACHE_BYTES):
             self._cache.popitem(last=False)
         return exp
 
     def _explain(self, request, progress, cancelled):
         index, method, target, options, compare = request
-        current = self._explanation(index, method, target, options, progress, cancelled)
-        compared = []
-        for other in compare:
-            opts = options if other == method else {}
-            compared.append(self._explanation(index, other, target, opts, progress, cancelled))
+        try:
+            current = self._explanation(index, method, target, options, progress, cancelled)
+            compared = [self._explanation(index, other, target, {}, progress, cancelled)
+                        for other in compare if other != method]
+        except BaseException as exc:
+            if not self._superseded():  # a newer request replaced this one: nothing to undo
+                self._restore_request(request, exc)
+            raise
+        names = self.class_names
         with self.hold_sync():
             self._current, self._compared = current, compared
-            self.heatmap, self.heatmap_info = self._payload(current)
+            self._shown_request = request
+            self.heatmap, self.heatmap_info = heatmap_view(current, names)
             self.compare_heatmaps = [
                 {"heatmap": payload, "info": info}
-                for payload, info in map(self._payload, compared)
+                for payload, info in (heatmap_view(exp, names) for exp in compared)
             ]
+            self.shown = {
+                "index": index, "method": method, "target": target,
+                "class_index": int(current.targets[0]), "options": dict(options),
+                "compare": [exp.method for exp in compared],
+                "label": get_method(method).label,
+            }
+            self.notice = ""
 
-    def _payload(self, exp: Explanation):
-        heat = exp.heatmaps[0]
-        payload, scale = heatmap_payload(heat)
-        spec = get_method(exp.method)
-        target = int(exp.targets[0])
-        name = self.class_names[target]
-        score = float(exp.scores[0])
-        kind = exp.params.get("score", "")
-        return payload, {
-            "method": exp.method,
-            "label": spec.label,
-            "target": target,
-            "class_name": name,
-            "score": score,
-            "score_kind": kind,
-            "signed": bool(exp.signed),
-            "scale": scale,
-            "cutoffs": percentile_cutoffs(heat),
-            "min": float(np.nanmin(heat)),
-            "max": float(np.nanmax(heat)),
-            "layer": exp.params.get("layer", ""),
-            "seconds": exp.seconds,
-            "caption": caption(spec.label, name, score, kind, exp.signed),
-            "caption_magnitude": caption(spec.label, name, score, kind, False),
-        }
+    def _restore_request(self, request, exc: BaseException):
+        """The request failed or was cancelled: the controls go back to what is shown and
+        the widget says so (the error itself is in ``error``)."""
+        shown = self._shown_request
+        if shown is None:
+            return  # nothing shown yet (the first explanation): the error says it all
+        asked = get_method(request[1]).label
+        what = self.shown.get("label", shown[1])
+        name = self.class_names[self.shown.get("class_index", 0)]
+        verb = "cancelled" if isinstance(exc, Cancelled) else "failed"
+        self._restoring = True
+        try:
+            with self.hold_sync():
+                for key, value in zip(REQUEST, shown):
+                    setattr(self, key, value)
+                self.notice = (f"{asked} {verb}: still showing {what} for class '{name}'"
+                               f" (image {shown[0]}).")
+        finally:
+            self._restoring = False
 
     # -- static picture -----------------------------------------------------------------
     def to_png(self, path=None, dpi: int = 120) -> bytes:
-        """The current view (heatmap(s) with colorbar and caption) as PNG bytes; also
-        written to ``path`` if given."""
+        """The current view (heatmap(s) with colorbar and caption) as PNG bytes, at the
+        images' full resolution; also written to ``path`` if given."""
         import matplotlib.figure
 
-        from ..plotting import SIGNED_CMAP, MAGNITUDE_CMAP, display_image, figure_png
+        from ..plotting import draw_heatmap, figure_png
 
         exps = [self.explanation] + list(self._compared)
-        fig = matplotlib.figure.Figure(figsize=(4.2 * len(exps), 4.6), dpi=dpi)
+        height, width = exps[0].inputs.shape[1:3]
+        # each panel at least as many pixels as the image has (a large image is not shrunk)
+        side = max(4.2, max(height, width) / dpi + 0.6)
+        fig = matplotlib.figure.Figure(figsize=(side * len(exps), side * 1.15), dpi=dpi)
         axes = fig.subplots(1, len(exps), squeeze=False)[0]
         for ax, exp in zip(axes, exps):
-            heat = exp.heatmaps[0].astype(np.float32)
             signed = exp.signed and not self.absolute
-            if not signed:
-                heat = np.abs(heat)
-            limit = float(np.abs(heat).max()) or 1.0
-            if self.threshold > 0:
-                cutoff = np.percentile(np.abs(heat), self.threshold)
-                heat = np.where(np.abs(heat) < cutoff, np.nan, heat)
-            name = self.colormap if self.colormap in MPL_COLORMAPS else (
-                "RdBu" if signed else "viridis")
-            cmap = MPL_COLORMAPS[name] if self.colormap != "auto" else (
-                SIGNED_CMAP if signed else MAGNITUDE_CMAP)
-            if not self.heatmap_only:
-                img, img_cmap = display_image(exp.inputs[0])
-                ax.imshow(img, cmap=img_cmap, interpolation="nearest")
-            # As in the browser: over the image, opacity grows with sqrt(|value|).
-            fade = np.sqrt(np.clip(np.nan_to_num(np.abs(heat)) / limit, 0.0, 1.0))
-            im = ax.imshow(heat, cmap=cmap, vmin=-limit if signed else 0.0, vmax=limit,
-                           alpha=1.0 if self.heatmap_only else self.opacity * fade,
-                           interpolation="nearest" if max(heat.shape) < 64 else "bilinear")
-            ax.axis("off")
-            fig.colorbar(im, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
-            _, info = self._payload(exp)
-            ax.set_title(info["caption"] if signed else info["caption_magnitude"],
-                         fontsize=8, wrap=True)
+            mappable = draw_heatmap(
+                ax, exp.inputs[0], exp.heatmaps[0], signed=exp.signed,
+                colormap=self.colormap, absolute=self.absolute, threshold=self.threshold,
+                opacity=self.opacity, heatmap_only=self.heatmap_only)
+            fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
+            _, info = heatmap_view(exp, self.class_names)
+            text = info["caption"] if signed else info["caption_magnitude"]
+            ax.set_title(textwrap.fill(text, 58), fontsize=8)
         fig.tight_layout()
         return figure_png(fig, path)
+
+
+def _cache_bytes(cache) -> int:
+    return sum(exp.inputs.nbytes + exp.attributions.nbytes
+               + (0 if exp.heatmaps is None else exp.heatmaps.nbytes) for exp in cache.values())

@@ -16,15 +16,14 @@ from __future__ import annotations
 import numpy as np
 import traitlets
 
-from .._encode import array_payload, heatmap_payload, percentile_cutoffs, png_bytes
+from .._encode import png_bytes
 from ..errors import ExplainError
 from ..explainers import explain
-from ..explainers.activations import (
-    ActivationProbe, channel_contributions, decision_path, layer_table, quantize, weight_views)
+from ..explainers.activations import ActivationProbe, decision_path, layer_table
 from ..explainers.cam import resolve_layer
 from ..models import adapt
-from .image import STATIC, TOP_K, caption
-from ._base import ComputeWidget, check_target
+from ..payloads import activation_view, heatmap_view, top_classes, weights_view
+from ._base import STATIC, ComputeWidget, check_target
 
 
 class LayerBrowser(ComputeWidget):
@@ -83,7 +82,6 @@ class LayerBrowser(ComputeWidget):
         acts, grads, scores, resolved = self._probe.run(x, None if first == -1 else first)
         self._passes[first] = (acts, grads, int(resolved[0]))
         probs = self._adapter.to_probabilities(scores)[0]
-        order = np.argsort(probs)[::-1][:TOP_K]
         if layer is None:
             try:
                 layer = "/".join(self._adapter.default_spatial_layer().path)
@@ -93,8 +91,7 @@ class LayerBrowser(ComputeWidget):
             image=png_bytes(x[0]) if x.ndim in (3, 4) else b"",
             image_size=list(x.shape[1:3]) if x.ndim in (3, 4) else [],
             class_names=names,
-            top_classes=[{"index": int(i), "name": names[i], "probability": float(probs[i])}
-                         for i in order],
+            top_classes=top_classes(probs, names),
             target=-1 if target is None else int(target),
             layers=[row.as_dict() for row in self._rows.values()],
             layer=self._check_layer(layer),
@@ -168,44 +165,16 @@ class LayerBrowser(ComputeWidget):
 
     def _activation_payload(self, acts, grads):
         a, g = acts[self.layer][0], grads[self.layer][0]
-        if a.ndim == 3:
-            kind = "spatial"
-        elif a.ndim == 1:
-            kind = "vector"
-        else:
-            kind = "other"
-            a, g = a.reshape(-1), g.reshape(-1)
-        q, lo, hi = quantize(a)
-        axes = tuple(range(a.ndim - 1))
-        means = a.mean(axis=axes) if axes else a
-        contributions = channel_contributions(a[None], g[None])[0]
-        info = {}
+        note = labels = None
         strip = self._adapter._strip
         if strip is not None and self._adapter.find_layer(self.layer).layer is strip[1].op:
-            info["note"] = f"scores before the final {self._adapter.final_activation}"
+            note = f"scores before the final {self._adapter.final_activation}"
         if self.layer == self._probe.paths[-1] and a.shape == (len(self.class_names),):
-            info["labels"] = list(self.class_names)  # the output's units are the classes
-        return array_payload(q, "uint8"), {
-            **info,
-            "kind": kind,
-            "shape": list(a.shape),
-            "lo": array_payload(lo), "hi": array_payload(hi),
-            "means": array_payload(means), "contributions": array_payload(contributions),
-        }
+            labels = self.class_names  # the output's units are the classes
+        return activation_view(a, g, labels=labels, note=note)
 
     def _weights_payload(self):
-        info = self._adapter.find_layer(self.layer)
-        view = weight_views(info.layer)
-        if view["kind"] == "none":
-            return {}, {"kind": "none"}
-        values = view["kernels"] if view["kind"] == "conv" else view["matrix"]
-        limit = float(np.abs(values).max()) or 1.0
-        q = np.round((values + limit) / (2 * limit) * 255).astype(np.uint8)
-        rgb = view["kind"] == "conv" and values.shape[-1] == 3
-        return array_payload(q, "uint8"), {
-            "kind": view["kind"], "shape": list(values.shape), "lo": -limit, "hi": limit,
-            "rgb": rgb,
-        }
+        return weights_view(self._adapter.find_layer(self.layer).layer)
 
     def _gradcam(self, target, progress, cancelled):
         key = (self.gradcam_layer, target)
@@ -213,13 +182,7 @@ class LayerBrowser(ComputeWidget):
             resolve_layer(self._adapter, self.gradcam_layer)  # clear error if not spatial
             exp = explain(self._adapter, self._x, method="gradcam", target=target,
                           layer=self.gradcam_layer, progress=progress, cancel=cancelled)
-            payload, scale = heatmap_payload(exp.heatmaps[0])
-            name = self.class_names[target]
-            self._gradcams[key] = (payload, {
-                "layer": self.gradcam_layer, "scale": scale, "signed": False,
-                "cutoffs": percentile_cutoffs(exp.heatmaps[0]),
-                "class_name": name, "score": float(exp.scores[0]),
-                "caption": caption(f"Grad-CAM at {self.gradcam_layer}", name,
-                                   float(exp.scores[0]), exp.params["score"], False),
-            })
+            payload, info = heatmap_view(exp, self.class_names,
+                                         label=f"Grad-CAM at {self.gradcam_layer}")
+            self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer})
         return self._gradcams[key]

@@ -22,19 +22,17 @@ import traitlets
 
 from .._encode import array_payload
 from ..errors import ExplainError
+from ..explainers import get_method
 from ..explainers.tabular import (
-    explain_row, global_surrogates, is_classifier, mean_abs_shap, permutation_importance,
-    sample_index)
+    ROW_METHODS, explain_row, global_surrogates, is_classifier, mean_abs_shap,
+    permutation_importance, sample_index)
 from ..models import adapt
+from ..payloads import importance_view, row_methods_view, surrogate_view, top_classes
 from ..tables import prepare_table
-from ._base import ComputeWidget, check_target
-from .image import STATIC, TOP_K
+from ._base import STATIC, ComputeWidget, check_target
 
 CACHE_SIZE = 256
 MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
-METHOD_LABELS = {"kernel_shap": "KernelSHAP (Shapley values)",
-                 "integrated_gradients": "Integrated gradients",
-                 "gradient_x_input": "Gradient × input"}
 
 
 class FeatureImportance(ComputeWidget):
@@ -313,21 +311,11 @@ class FeatureImportance(ComputeWidget):
             label = f"probability of '{name}'"
         else:
             label = f"{kind} of '{name}'"
-        methods = {}
-        for method, method_label in METHOD_LABELS.items():
-            entry = result[method]
-            extra = {k: array_payload(v) if isinstance(v, np.ndarray) else v
-                     for k, v in entry.items() if k not in ("values", "base")}
-            methods[method] = {"label": method_label,
-                               "values": array_payload(entry["values"]),
-                               "base": entry["base"],
-                               "sums_to_prediction": entry["base"] is not None, **extra}
+        methods = row_methods_view(result, ROW_METHODS)
         with self.hold_sync():
             if self.task == "classification":
-                order = np.argsort(original_outputs)[::-1][:TOP_K]
-                self.top_classes = [{"index": int(i), "name": self.class_names[i],
-                                     "probability": float(result["outputs"][i])}
-                                    for i in order]
+                self.top_classes = top_classes(original_outputs, self.class_names,
+                                               shown=result["outputs"])
             self.local = {
                 "values": list(values), "target": target, "class_name": name,
                 "score_label": label, "prediction": result["prediction"],
@@ -376,30 +364,14 @@ class FeatureImportance(ComputeWidget):
 
     def _publish_global(self, target):
         shap, exp = self._shap_global[target]
-        importance = {"shap": {
-            "mean_abs": array_payload(shap), "rows": int(len(exp.targets)),
-            "class_name": self.class_names[target] if self.task == "classification" else "",
-            "exact": bool(exp.params["exact"]), "coalitions": int(exp.params["coalitions"])}}
-        perm = self._permutation
-        if perm is not None:
-            importance["permutation"] = {
-                "mean": array_payload(perm.mean), "std": array_payload(perm.std),
-                "metric": perm.metric, "baseline": perm.baseline,
-                "repeats": int(perm.drops.shape[1]), "rows": int(min(len(self._X), MAX_ROWS))}
-        s = self._surrogates
-        # one sigmoid column explains class 1; otherwise the target is the class
-        row = s.coefficients_for(1 if self._adapter.num_classes == 1 else target)
+        class_name = self.class_names[target] if self.task == "classification" else ""
         with self.hold_sync():
-            self.importance = importance
-            self.surrogate = {
-                "kind": s.kind,
-                "fidelity_label": "agreement" if s.kind == "classification" else "R²",
-                "fitted_rows": int(len(s.fitted_rows)), "held_out_rows": int(len(s.held_out)),
-                "tree": {"fidelity": s.tree_fidelity, "depth": int(s.tree.get_depth()),
-                         "rules": s.rules},
-                "linear": {"fidelity": s.linear_fidelity,
-                           "coefficients": array_payload(row)},
-            }
+            self.importance = importance_view(shap, exp, self._permutation,
+                                              class_name=class_name,
+                                              rows=min(len(self._X), MAX_ROWS))
+            # one sigmoid column explains class 1; otherwise the target is the class
+            self.surrogate = surrogate_view(
+                self._surrogates, 1 if self._adapter.num_classes == 1 else target)
 
     # -- static picture -----------------------------------------------------------------
     def to_png(self, path=None, dpi: int = 120) -> bytes:
@@ -422,10 +394,10 @@ class FeatureImportance(ComputeWidget):
         else:
             importance_bars(left, names, g["mean_abs_shap"], sort=self.sort, top_k=self.top_k,
                             threshold=self.threshold, title="mean |SHAP value|")
-        method = self.local_method if self.local_method in local else "kernel_shap"
+        method = self.local_method if self.local_method in ROW_METHODS else "kernel_shap"
         entry = local[method]
         label = self.local.get("score_label", "prediction")
         waterfall(right, names, entry["values"], entry["base"], local["prediction"],
-                  title=f"{METHOD_LABELS[method]}: {label} {local['prediction']:.3g}")
+                  title=f"{get_method(method).label}: {label} {local['prediction']:.3g}")
         fig.tight_layout()
         return figure_png(fig, path)

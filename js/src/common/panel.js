@@ -72,18 +72,20 @@ export class OverlayPanel {
   }
 
   /**
-   * Display size: fit (width x height) into `box` pixels keeping the aspect ratio. The size
-   * comes from the heatmap (default), or with from = "base" from the image when there is one,
-   * so a low-resolution map (a layer's channel) is drawn stretched over the full image.
+   * Display size: fit (width x height) into `box` pixels keeping the aspect ratio: small maps
+   * grow by whole pixels, maps larger than the box shrink to fit it. The size comes from the
+   * heatmap (default), or with from = "base" from the image when there is one, so a
+   * low-resolution map (a layer's channel) is drawn stretched over the full image.
    */
   resize(box, from = "heat") {
     const src = from === "base" && this.base ? this.base : this.heat || this.base;
     const w = src ? src.width : 1;
     const h = src ? src.height : 1;
-    const scale = Math.max(1, Math.floor(Math.min(box / w, box / h))) || 1;
+    const fit = Math.min(box / w, box / h);
+    const scale = fit >= 1 ? Math.floor(fit) : fit > 0 ? fit : 1;
     const ratio = globalThis.devicePixelRatio || 1;
-    this.canvas.style.width = `${w * scale}px`;
-    this.canvas.style.height = `${h * scale}px`;
+    this.canvas.style.width = `${Math.round(w * scale)}px`;
+    this.canvas.style.height = `${Math.round(h * scale)}px`;
     this.canvas.width = Math.round(w * scale * ratio);
     this.canvas.height = Math.round(h * scale * ratio);
   }

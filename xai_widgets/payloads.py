@@ -1,0 +1,163 @@
+"""Results -> what the views receive: pure functions, numpy in, dicts of binary payloads out.
+
+The widgets call these and assign the result to their traits; nothing here imports
+ipywidgets, so each payload can be tested (and its size measured) without a widget. The wire
+format (``{view, dtype, shape}`` arrays, PNG images) is in ``_encode.py`` and
+``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._encode import array_payload, heatmap_payload, percentile_cutoffs
+from .explainers import Explanation, get_method
+from .explainers.activations import channel_contributions, quantize, weight_views
+
+TOP_K = 5  # classes offered as buttons (the rest through the view's class menu)
+
+
+def score_word(score_kind: str) -> str:
+    """"probability" only when the explained output is one; otherwise "score"."""
+    return "probability" if score_kind == "probability" else "score"
+
+
+def caption(label: str, class_name: str, score: float, score_kind: str, signed: bool) -> str:
+    """The one-line reading of a heatmap, in plain words."""
+    what = score_word(score_kind)
+    head = f"{label} for class '{class_name}' ({what} {score:.3g})"
+    if signed:
+        return f"{head}: warm pixels raise the {what}, cool ones lower it"
+    return f"{head}: brighter pixels matter more"
+
+
+def top_classes(probabilities: np.ndarray, names: list[str], k: int = TOP_K,
+                shown: np.ndarray | None = None) -> list[dict]:
+    """The ``k`` most probable classes as ``{index, name, probability}``, ordered by
+    ``probabilities``; the probability printed is ``shown``'s (a what-if row's) if given."""
+    order = np.argsort(probabilities)[::-1][:k]
+    values = probabilities if shown is None else shown
+    return [{"index": int(i), "name": names[i], "probability": float(values[i])}
+            for i in order]
+
+
+def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
+                 label: str | None = None) -> tuple[dict, dict]:
+    """One input's heatmap as float16 bytes scaled to [-1, 1], and what the view says of it
+    (method, class, score and its kind, signs, the percentile cut-offs of |value|, caption)."""
+    heat = exp.heatmaps[index]
+    payload, scale = heatmap_payload(heat)
+    label = label or get_method(exp.method).label
+    target = int(exp.targets[index])
+    name = class_names[target]
+    score = float(exp.scores[index])
+    kind = exp.params.get("score", "")
+    finite = heat[np.isfinite(heat)]
+    return payload, {
+        "method": exp.method,
+        "label": label,
+        "target": target,
+        "class_name": name,
+        "score": score,
+        "score_kind": kind,
+        "score_word": score_word(kind),
+        "signed": bool(exp.signed),
+        "scale": scale,
+        "cutoffs": percentile_cutoffs(heat),
+        "min": float(finite.min()) if finite.size else 0.0,
+        "max": float(finite.max()) if finite.size else 0.0,
+        "layer": exp.params.get("layer") or "",
+        "seconds": exp.seconds,
+        "caption": caption(label, name, score, kind, exp.signed),
+        "caption_magnitude": caption(label, name, score, kind, False),
+    }
+
+
+# -- LayerBrowser ---------------------------------------------------------------------------
+def activation_view(activation: np.ndarray, gradient: np.ndarray, *, labels=None,
+                    note: str | None = None) -> tuple[dict, dict]:
+    """One layer's output for one input (no batch axis) as uint8 with per-channel ranges,
+    with each channel's mean and contribution (gradient x activation) to the class."""
+    a, g = activation, gradient
+    if a.ndim == 3:
+        kind = "spatial"
+    elif a.ndim == 1:
+        kind = "vector"
+    else:
+        kind = "other"
+        a, g = a.reshape(-1), g.reshape(-1)
+    q, lo, hi = quantize(a)
+    axes = tuple(range(a.ndim - 1))
+    means = a.mean(axis=axes) if axes else a
+    contributions = channel_contributions(a[None], g[None])[0]
+    info = {}
+    if note:
+        info["note"] = note
+    if labels is not None:
+        info["labels"] = list(labels)  # e.g. the output's units are the classes
+    return array_payload(q, "uint8"), {
+        **info,
+        "kind": kind,
+        "shape": list(a.shape),
+        "lo": array_payload(lo), "hi": array_payload(hi),
+        "means": array_payload(means), "contributions": array_payload(contributions),
+    }
+
+
+def weights_view(layer) -> tuple[dict, dict]:
+    """A layer's kernels (conv) or matrix (dense) as uint8 over one symmetric range."""
+    view = weight_views(layer)
+    if view["kind"] == "none":
+        return {}, {"kind": "none"}
+    values = view["kernels"] if view["kind"] == "conv" else view["matrix"]
+    limit = float(np.abs(values).max()) or 1.0
+    q = np.round((values + limit) / (2 * limit) * 255).astype(np.uint8)
+    rgb = view["kind"] == "conv" and values.shape[-1] == 3
+    return array_payload(q, "uint8"), {
+        "kind": view["kind"], "shape": list(values.shape), "lo": -limit, "hi": limit,
+        "rgb": rgb,
+    }
+
+
+# -- FeatureImportance ----------------------------------------------------------------------
+def row_methods_view(result: dict, methods: tuple[str, ...]) -> dict:
+    """explain_row()'s explanations, each with its registry label and binary values."""
+    out = {}
+    for method in methods:
+        entry = result[method]
+        extra = {k: array_payload(v) if isinstance(v, np.ndarray) else v
+                 for k, v in entry.items() if k not in ("values", "base")}
+        out[method] = {"label": get_method(method).label,
+                       "values": array_payload(entry["values"]),
+                       "base": entry["base"],
+                       "sums_to_prediction": entry["base"] is not None, **extra}
+    return out
+
+
+def importance_view(shap, shap_exp: Explanation, permutation, *, class_name: str,
+                    rows: int) -> dict:
+    """Global importance: mean |SHAP| (always) and permutation importance (with labels)."""
+    importance = {"shap": {
+        "mean_abs": array_payload(shap), "rows": int(len(shap_exp.targets)),
+        "class_name": class_name,
+        "exact": bool(shap_exp.params["exact"]), "coalitions": int(shap_exp.params["coalitions"])}}
+    if permutation is not None:
+        importance["permutation"] = {
+            "mean": array_payload(permutation.mean), "std": array_payload(permutation.std),
+            "metric": permutation.metric, "baseline": permutation.baseline,
+            "repeats": int(permutation.drops.shape[1]), "rows": int(rows)}
+    return importance
+
+
+def surrogate_view(surrogates, coefficient_class: int) -> dict:
+    """The fitted tree and linear model: fidelity on held-out rows, rules, coefficients."""
+    s = surrogates
+    return {
+        "kind": s.kind,
+        "fidelity_label": "agreement" if s.kind == "classification" else "R²",
+        "fitted_rows": int(len(s.fitted_rows)), "held_out_rows": int(len(s.held_out)),
+        "tree": {"fidelity": s.tree_fidelity, "depth": int(s.tree.get_depth()),
+                 "rules": s.rules},
+        "linear": {"fidelity": s.linear_fidelity,
+                   "coefficients": array_payload(s.coefficients_for(coefficient_class))},
+    }
