@@ -103,6 +103,7 @@ test("while busy the view says what is asked and what is still shown; a notice a
   assert.equal(words.notice.querySelector("img"), null);
   model.set("status", "idle");
   model.set("method", "integrated_gradients");
+  model.set("target", -1); // the kernel put the request back to what is shown
   model.set("notice", "Saliency cancelled: still showing Integrated Gradients for class 'cat' (image 0).");
   words.render();
   assert.equal(words.notice.textContent, "Saliency cancelled: still showing Integrated Gradients for class 'cat' (image 0).");
@@ -138,4 +139,19 @@ test("the whole view renders, opacity is drawn without the kernel, cleanup remov
   cleanup();
   assert.equal(model.listenerCount(), 0);
   assert.equal(el.children.length, 0);
+});
+
+test("asked but not computed (an export has no kernel): the view says so", () => {
+  const model = fakeModel(state({ status: "idle", target: 5 }));
+  assert.equal(requestText(model),
+    "Asked for Integrated Gradients for class 'class 5': not computed (is the kernel running?). Showing Integrated Gradients.");
+  model.set("target", -1);
+  assert.equal(requestText(model), "");
+});
+
+test("new options for the shown method are a new request too", () => {
+  const model = fakeModel(state({ status: "busy", options: { steps: 8 } }));
+  assert.equal(requestText(model), "Computing Integrated Gradients with new options for the top class… Still showing Integrated Gradients until then.");
+  model.set("shown", { ...model.get("shown"), options: { steps: 8 } });
+  assert.equal(requestText(model), "");
 });

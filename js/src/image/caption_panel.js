@@ -3,19 +3,28 @@
 // failure (the kernel's notice: the controls went back to what is shown).
 import { h } from "../common/dom.js";
 
+// Equal as JSON, whatever the order of object keys.
+const sorted = (v) => (v && typeof v === "object" && !Array.isArray(v)
+  ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v);
+const sameJSON = (a, b) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+
 /** The request line: "" when what is asked is what is shown. */
 export function requestText(model) {
   const shown = model.get("shown") || {};
   const methods = model.get("methods") || {};
   const names = model.get("class_names") || [];
   const asked = { index: model.get("index"), method: model.get("method"), target: model.get("target") };
+  const compare = (model.get("compare") || []).filter((m) => m !== asked.method);
   const same = shown.method === asked.method && shown.target === asked.target && shown.index === asked.index &&
-    JSON.stringify(shown.compare || []) === JSON.stringify((model.get("compare") || []).filter((m) => m !== asked.method));
-  if (model.get("status") !== "busy" || same) return "";
+    sameJSON(shown.compare || [], compare) && sameJSON(shown.options || {}, model.get("options") || {});
+  if (same || !shown.method) return "";
   const label = (methods[asked.method] || {}).label || asked.method;
   const cls = asked.target === -1 ? "the top class" : `class '${names[asked.target] ?? asked.target}'`;
-  const showing = shown.label ? ` Still showing ${shown.label} until then.` : "";
-  return `Computing ${label} for ${cls}${asked.index !== shown.index ? ` (image ${asked.index})` : ""}…${showing}`;
+  const options = sameJSON(shown.options || {}, model.get("options") || {}) ? "" : " with new options";
+  const what = `${label}${options} for ${cls}${asked.index !== shown.index ? ` (image ${asked.index})` : ""}`;
+  if (model.get("status") === "busy") return `Computing ${what}… Still showing ${shown.label} until then.`;
+  // asked but not computed: the kernel has not answered yet, or there is none (an HTML export)
+  return `Asked for ${what}: not computed (is the kernel running?). Showing ${shown.label}.`;
 }
 
 /** {el, notice, render(), destroy}: the caption of the shown picture and the request line. */

@@ -32,6 +32,7 @@ export function stage() {
     const columns = Math.min(panels.length, Math.max(1, Math.floor(box.width / 200)), 3);
     const side = Math.max(MIN_PX, Math.floor((box.width - 10 * (columns - 1)) / columns) - 4);
     for (const p of panels) p.resize(Math.min(side, 320));
+    grid.style.maxWidth = `${box.width}px`; // wrap into the columns counted above
   };
 
   return {

@@ -1,0 +1,158 @@
+"""ImageExplainer in JupyterLab: what is shown versus what is asked, and the layout.
+
+One notebook, several widgets (a notebook start costs ~30 s):
+- w: the shapes CNN on 3 images. Cancel in the middle of a long request: the controls go
+  back to what is shown and the widget says "cancelled: still showing ..." (Python agrees);
+  a failed request keeps its error in view (the status and error sit above the pictures);
+  compare mode: one panel per method, the asked method once, each with its own scale.
+- big: a 1024x1024 image and 1000 classes: the picture is scaled down into the widget, the
+  controls stay in view, every class can be picked from the menu.
+- many: 32 thumbnails.
+Screenshots: test-artifacts/browser/image-view-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_harness import CanvasImage
+
+pytestmark = pytest.mark.browser
+
+ROOT = "[data-testid=image-explainer]"
+
+SETUP = """
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np, keras
+import xai_widgets as xw
+model, (x, y, masks), names = xw.demo.shapes_cnn()
+w = xw.ImageExplainer(model, x[:3], class_names=names, method="saliency")
+w
+"""
+BIG = """
+keras.utils.set_random_seed(0)
+big_model = keras.Sequential([keras.Input((1024, 1024, 3)), keras.layers.Conv2D(4, 8, strides=8, name="conv"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1000)])
+big_x = np.random.default_rng(0).uniform(size=(1, 1024, 1024, 3)).astype("float32")
+big = xw.ImageExplainer(big_model, big_x, class_names=[f"class <{i}>" for i in range(1000)], method="saliency")
+big
+"""
+MANY = """
+many = xw.ImageExplainer(model, x[:32], class_names=names, method="gradient_x_input")
+many
+"""
+
+
+def widget(page, i):
+    return page.locator(ROOT).nth(i)
+
+
+def idle(root, timeout=120_000):
+    root.locator("[data-testid=status][data-state=idle]").wait_for(timeout=timeout)
+
+
+def shows(root, text, timeout=120_000):
+    """Wait until the caption describes `text` (the kernel answered), then until idle."""
+    root.locator("[data-testid=caption]").filter(has_text=text).wait_for(timeout=timeout)
+    idle(root, timeout)
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= size["height"]
+
+
+def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, screenshot):
+    nb = open_notebook("image_view.ipynb", [SETUP, BIG, MANY])
+    nb.run_all(timeout=300)
+    w = widget(page, 0)
+    idle(w)
+    CanvasImage.wait_painted(w.locator("canvas[data-testid=overlay]"))
+
+    # -- the image menu lists only image methods (no KernelSHAP)
+    menu = w.locator("[data-testid=method] option")
+    values = [menu.nth(i).get_attribute("value") for i in range(menu.count())]
+    assert "kernel_shap" not in values and {"gradcam", "occlusion", "saliency"} <= set(values)
+
+    # -- cancel mid-way: the controls go back to what is shown, and the widget says so
+    w.scroll_into_view_if_needed()
+    w.locator("[data-testid=method]").select_option("smoothgrad")
+    shows(w, "SmoothGrad for class")
+    w.locator("[data-testid=option-samples]").fill("4096")
+    w.locator("[data-testid=apply]").click()
+    w.locator("[data-testid=status][data-state=busy]").wait_for(timeout=30_000)
+    notice = w.locator("[data-testid=notice]")
+    assert notice.inner_text().startswith("Computing SmoothGrad"), notice.inner_text()
+    w.locator("[data-testid=cancel]").click()
+    notice.filter(has_text="SmoothGrad cancelled: still showing SmoothGrad").wait_for(timeout=60_000)
+    idle(w)
+    assert w.locator("[data-testid=option-samples]").input_value() == "32"  # back to what is shown
+    assert nb.execute("print(w.options, w.method == w.explanation.method)").strip() == "{} True"
+    screenshot(page, "image-view-cancelled", show=w)
+
+    # -- a failure keeps its error in view, above the picture, with the notice
+    w.locator("[data-testid=thumb][data-index='2']").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=image-explainer]').dataset.shownIndex === '2'",
+                           timeout=60_000)
+    w.locator("[data-testid=method]").select_option("occlusion")
+    shows(w, "Occlusion for class")
+    w.locator("[data-testid=option-fill]").fill("abc")
+    w.locator("[data-testid=apply]").click()
+    error = w.locator("[data-testid=error]")
+    error.filter(has_text="fill='abc'").wait_for(timeout=60_000)
+    w.scroll_into_view_if_needed()
+    assert in_viewport(page, error), "the error is out of view"
+    picture = w.locator(".xw-main").bounding_box()
+    assert error.bounding_box()["y"] < picture["y"], "the error sits below the picture"
+    assert "still showing Occlusion" in notice.inner_text()
+    screenshot(page, "image-view-error", show=w)
+
+    # -- compare: one panel per method, the asked one once, each with its own scale
+    w.locator("[data-testid=compare] summary").click()
+    w.locator("input[data-compare=gradcam]").check()
+    shows(w, "Comparing 2 methods")
+    w.locator("input[data-compare=saliency]").check()
+    shows(w, "Comparing 3 methods")
+    panels = w.locator("[data-testid=compare-panel]")
+    panels.nth(2).wait_for(timeout=60_000)
+    methods = [panels.nth(i).get_attribute("data-method") for i in range(panels.count())]
+    assert methods == ["occlusion", "gradcam", "saliency"], methods
+    bars = w.locator("[data-testid=compare-colorbar]")
+    assert bars.count() == 3
+    assert len({bars.nth(i).get_attribute("data-hi") for i in range(3)}) == 3, "one scale each"
+    assert w.locator("[data-testid=caption]").inner_text().startswith("Comparing 3 methods")
+    assert "own colour scale" in w.locator(".xw-side .xw-colorbar-caption").inner_text()
+    for i in range(3):
+        assert not CanvasImage.read(panels.nth(i)).is_blank()
+    screenshot(page, "image-view-compare", show=w)
+
+    # -- 1024x1024 and 1000 classes: scaled into the widget, controls in view
+    b = widget(page, 1)
+    idle(b)
+    b.scroll_into_view_if_needed()
+    canvas = b.locator("canvas[data-testid=overlay]")
+    CanvasImage.wait_painted(canvas)
+    root_box, canvas_box = b.bounding_box(), canvas.bounding_box()
+    assert canvas_box["width"] < root_box["width"] and canvas_box["height"] < root_box["height"]
+    assert canvas_box["width"] <= 600, canvas_box
+    assert in_viewport(page, b.locator("[data-testid=status]"))
+    select = b.locator("[data-testid=class-select]")
+    assert select.locator("option").count() == 1001
+    select.select_option("999")
+    b.locator("[data-testid=caption]").filter(has_text="class <999>").wait_for(timeout=120_000)
+    assert nb.execute("print(int(big.explanation.targets[0]))").strip() == "999"
+    assert page.locator(f"{ROOT} i").count() == 0
+    screenshot(page, "image-view-1024", show=b)
+
+    # -- 32 thumbnails: one scrolling strip; the picture still shows
+    m = widget(page, 2)
+    idle(m)
+    m.scroll_into_view_if_needed()
+    assert m.locator("[data-testid=thumb]").count() == 32
+    strip = m.locator("[data-testid=thumbs]").bounding_box()
+    assert strip["height"] < 80, strip
+    CanvasImage.wait_painted(m.locator("canvas[data-testid=overlay]"))
+    screenshot(page, "image-view-thumbnails", show=m)
+    assert not page.page_errors, page.page_errors
