@@ -181,7 +181,7 @@ test("barGeometry: bars up from and down to zero", () => {
 });
 
 test("histogram counts every finite value in equal-width bins over the data range", async () => {
-  const { histogram } = await import("../src/layers_logic.js");
+  const { histogram } = await import("../src/layers/layers_logic.js");
   const h = histogram(new Float32Array([0, 0.1, 0.5, 0.99, 1, NaN]), 4);
   assert.equal(h.lo, 0);
   assert.equal(h.hi, 1);
