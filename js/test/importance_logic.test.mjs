@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  barDomain, baseLabel, clampTopK, formatValue,
+  arrayOf, barDomain, baseLabel, categoryIndex, clampTopK, featureValueText, formatValue,
   globalCaption, linearScale, methodNote, mutedFlags, orderFeatures, OTHER, predictionText,
   rankByValue, stepDecimals, waterfall,
 } from "../src/importance/importance_logic.js";
@@ -289,6 +289,28 @@ test("stepDecimals and formatValue follow the slider's step", () => {
   assert.equal(formatValue(2501.7), "2502");
   assert.equal(formatValue(2e-5), "2e-5");
   assert.equal(formatValue(NaN), "NaN");
+});
+
+test("featureValueText: a categorical code by its label, a number by its step", () => {
+  const colour = { kind: "categorical", values: [0, 1, 2], labels: ["red", "<b>green</b>", "blue"] };
+  assert.equal(categoryIndex(colour, Math.fround(1)), 1);
+  assert.equal(categoryIndex(colour, 7), -1);
+  assert.equal(categoryIndex(undefined, 1), -1);
+  assert.equal(featureValueText(colour, 1), "<b>green</b>");
+  assert.equal(featureValueText(colour, "2"), "blue");
+  assert.equal(featureValueText(colour, 7), "7"); // not a code: the number itself
+  assert.equal(featureValueText({ kind: "categorical", values: [3] }, 3), "3"); // no labels: the code
+  assert.equal(featureValueText({ kind: "numeric", step: 0.01 }, 17.9), "17.90");
+  assert.equal(featureValueText(undefined, 0.5), "0.5");
+});
+
+test("arrayOf decodes a binary trait and is null for anything else", () => {
+  const bytes = new Float32Array([1.5, -2]);
+  const data = arrayOf({ view: new DataView(bytes.buffer), dtype: "float32", shape: [2] });
+  assert.deepEqual(Array.from(data), [1.5, -2]);
+  assert.equal(arrayOf(undefined), null);
+  assert.equal(arrayOf({}), null);
+  assert.equal(arrayOf({ view: new DataView(new ArrayBuffer(3)), dtype: "float32", shape: [2] }), null); // too short
 });
 
 test("formatShort and formatSigned: three significant digits", () => {

@@ -1,8 +1,20 @@
-// Pure helpers of the FeatureImportance view (no DOM): which features the global chart shows
-// and in what order, the waterfall of one instance's attributions, the what-if request queue
-// (one kernel request at a time, the newest wins), and the text of numbers and captions.
+// Pure helpers of the FeatureImportance view (no DOM): array traits as numbers, which features
+// the global chart shows and in what order, the waterfall of one instance's attributions, and
+// the text of numbers, feature values and captions. (The what-if request queue is
+// common/request_queue.js.)
+import { decodeArray } from "../common/binary.js";
 import { formatShort, formatSigned } from "../common/format.js";
+import { sameValues } from "../common/request_queue.js";
 import { formatTick } from "../common/ticks.js";
+
+/** A binary array trait ({view, dtype, shape}) as numbers; null when absent or unreadable. */
+export function arrayOf(payload) {
+  try {
+    return payload && payload.view ? decodeArray(payload).data : null;
+  } catch (err) {
+    return null;
+  }
+}
 
 // ---- global importance --------------------------------------------------------------------
 
@@ -144,6 +156,23 @@ export function formatValue(v, step = null) {
   if (a >= 1000 && a < 1e7) return String(Math.round(v));
   if (a >= 1e-3 && a < 1000) return String(Number(v.toPrecision(4)));
   return formatTick(v);
+}
+
+/** Index of `value` among a categorical feature's codes (up to float32 rounding); -1 if none. */
+export function categoryIndex(feature, value) {
+  return ((feature && feature.values) || []).findIndex((code) => sameValues([code], [value]));
+}
+
+/** A feature's value as the what-if rows and the local chart show it: a categorical code by
+ *  its label, a number with its slider step's decimals (formatValue). */
+export function featureValueText(feature, value) {
+  const f = feature || {};
+  const v = Number(value);
+  if (f.kind === "categorical") {
+    const k = categoryIndex(f, v);
+    if (k >= 0) return String((f.labels || [])[k] ?? f.values[k]);
+  }
+  return formatValue(v, f.step);
 }
 
 /** "probability of 'malignant': 0.931 (original 0.712, +0.219)"; without the original when equal. */
