@@ -123,7 +123,7 @@ function render({ model, el }) {
     if (!main.heat) return;
     const settings = colourSettings(main.heat, view());
     const ctx = colorbar.getContext("2d");
-    const rgba = colorbarRGBA(settings.cmap, colorbar.width);
+    const rgba = colorbarRGBA(settings.cmap, colorbar.width, { half: settings.half });
     const image = new ImageData(colorbar.width, colorbar.height);
     for (let y = 0; y < colorbar.height; y++) image.data.set(rgba, y * colorbar.width * 4);
     ctx.putImageData(image, 0, 0);
