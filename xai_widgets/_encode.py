@@ -11,6 +11,7 @@ import io
 
 import numpy as np
 
+from .overlay import percentile_table
 from .plotting import display_image
 
 
@@ -36,11 +37,7 @@ def percentile_cutoffs(heatmap: np.ndarray) -> dict:
     """The percentiles 0..100 of |heatmap| as a binary float32 payload: the browser's
     threshold slider reads its cut-off here instead of sorting the map (and to_png uses the
     same numbers)."""
-    magnitudes = np.abs(np.asarray(heatmap, dtype=np.float32))
-    magnitudes = magnitudes[np.isfinite(magnitudes)]
-    if magnitudes.size == 0:
-        magnitudes = np.zeros(1, np.float32)
-    return array_payload(np.percentile(magnitudes, np.arange(101)).astype(np.float32))
+    return array_payload(percentile_table(heatmap))
 
 
 def png_bytes(image: np.ndarray) -> bytes:

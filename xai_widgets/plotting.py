@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import overlay as overlay_rule
+
+# matplotlib names of the default maps (kept for callers; the overlay itself is drawn with
+# xai_widgets.overlay's tables, the browser's colours).
 SIGNED_CMAP = "RdBu_r"  # diverging, centred at zero, colour-blind safe
 MAGNITUDE_CMAP = "viridis"  # sequential, perceptually uniform, colour-blind safe
 
@@ -32,30 +36,77 @@ def display_image(image: np.ndarray) -> tuple[np.ndarray, str | None]:
     return img, ("gray" if img.ndim == 2 else None)
 
 
-def overlay(ax, image, heatmap, signed: bool, alpha: float = 0.7, cmap=None):
-    """Draw ``image`` with ``heatmap`` over it; returns the heatmap's AxesImage (colorbar).
+def _colormap_name(colormap) -> str:
+    """"auto" or one of overlay.COLORMAPS (matplotlib's "RdBu_r"/"PuOr_r" mean the same maps)."""
+    name = "auto" if colormap is None else overlay_rule.ALIASES.get(colormap, colormap)
+    if name != "auto" and name not in overlay_rule.COLORMAPS:
+        raise ValueError(f"colormap {colormap!r} is not one of the overlay's maps: "
+                         f"'auto', {', '.join(repr(n) for n in overlay_rule.COLORMAPS)}")
+    return name
 
-    The heatmap's opacity grows with |value| (up to ``alpha``), so the image shows through
-    where the attribution is near zero. Signed maps use a diverging colormap centred at 0.
+
+def draw_heatmap(ax, image, heatmap, *, signed: bool, colormap: str = "auto",
+                 absolute: bool = False, threshold: float = 0.0, opacity: float = 0.6,
+                 heatmap_only: bool = False):
+    """Draw ``heatmap`` over ``image`` on ``ax`` as the browser composes it; returns a
+    ScalarMappable for ``fig.colorbar``.
+
+    The same rule as the widgets (xai_widgets/overlay_rule.json): ``signed`` is the method's
+    (Explanation.signed); ``absolute`` shows |value|; ``colormap`` is "auto" or one of
+    ``overlay.COLORMAPS`` (a diverging map on magnitudes shows its upper half, and so does the
+    colorbar); ``threshold`` (percent, 0..100) hides that share of the smallest |value|;
+    over the image each pixel's alpha grows with sqrt(|value| / max) and the whole heatmap is
+    drawn at ``opacity``; ``heatmap_only`` draws the heatmap alone, opaque. ``image`` may be
+    None (the heatmap alone). A heatmap smaller than 64 pixels is drawn with nearest
+    interpolation, a larger one bilinear; the image always nearest. Turns the axis off.
     """
+    import matplotlib.cm
+    import matplotlib.colors
+
+    name = _colormap_name(colormap)
     heat = np.asarray(heatmap, dtype=np.float32)
-    limit = float(np.abs(heat).max()) or 1.0
-    img, img_cmap = display_image(image)
-    interpolation = "nearest" if max(heat.shape) < 64 else "bilinear"
-    ax.imshow(img, cmap=img_cmap, interpolation="nearest")
-    im = ax.imshow(
-        heat,
-        cmap=cmap or (SIGNED_CMAP if signed else MAGNITUDE_CMAP),
-        vmin=-limit if signed else 0.0,
-        vmax=limit,
-        alpha=np.clip(np.abs(heat) / limit, 0.0, 1.0) * alpha,
-        interpolation=interpolation,
-    )
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must be 2-D (height, width), got shape {heat.shape}")
+    view = overlay_rule.view_settings(signed, name, absolute, heatmap_only)
+    vmax = overlay_rule.symmetric_max(heat)
+    cutoff = overlay_rule.threshold_cutoff(overlay_rule.percentile_table(heat), threshold)
+    rgba = overlay_rule.colorize(heat, view["cmap"], signed=view["signed"],
+                                 absolute=view["absolute"], cutoff=cutoff, fade=view["fade"],
+                                 vmax=vmax)
+    height, width = heat.shape
+    if image is not None:
+        img, img_cmap = display_image(image)
+        height, width = img.shape[:2]
+        if not heatmap_only:
+            ax.imshow(img, cmap=img_cmap, interpolation="nearest")
+    # The heatmap stretched over the image's pixels (a low-resolution map covers it all).
+    extent = (-0.5, width - 0.5, height - 0.5, -0.5)
+    ax.imshow(rgba, alpha=1.0 if heatmap_only else float(opacity), extent=extent,
+              interpolation="nearest" if max(heat.shape) < 64 else "bilinear")
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
     ax.axis("off")
-    return im
+    mappable = matplotlib.cm.ScalarMappable(
+        norm=matplotlib.colors.Normalize(-vmax if view["signed"] else 0.0, vmax),
+        cmap=overlay_rule.matplotlib_colormap(view["cmap"], half=view["half"]))
+    mappable.set_array(np.array([]))
+    return mappable
+
+
+def overlay(ax, image, heatmap, signed: bool, alpha: float = 0.7, cmap=None):
+    """Draw ``image`` with ``heatmap`` over it; returns a ScalarMappable for a colorbar.
+
+    The heatmap's opacity grows with sqrt(|value|) (up to ``alpha``), as in the widgets, so
+    the image shows through where the attribution is near zero. Signed maps use a diverging
+    colormap centred at 0. ``cmap``: "auto"/None or a name in ``overlay.COLORMAPS``.
+    """
+    return draw_heatmap(ax, image, heatmap, signed=signed, colormap=cmap or "auto",
+                        opacity=alpha)
 
 
 def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alpha: float = 0.7):
+    """One panel per input: the image, its heatmap over it (the widgets' colours and fade),
+    a colorbar and the target's name and score."""
     import matplotlib.pyplot as plt
 
     if exp.heatmaps is None:
@@ -63,11 +114,11 @@ def plot_explanation(exp, class_names=None, max_images: int = 8, cmap=None, alph
     n = min(len(exp.targets), max_images)
     fig, axes = plt.subplots(1, n, figsize=(2.4 * n, 2.8), squeeze=False)
     for i, ax in enumerate(axes[0]):
-        im = overlay(ax, exp.inputs[i], exp.heatmaps[i], exp.signed, alpha, cmap)
+        mappable = overlay(ax, exp.inputs[i], exp.heatmaps[i], exp.signed, alpha, cmap)
         target = int(exp.targets[i])
         name = class_names[target] if class_names is not None else str(target)
         ax.set_title(f"{name} ({exp.scores[i]:.2f})", fontsize=9)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        fig.colorbar(mappable, ax=ax, fraction=0.046, pad=0.04)
     fig.suptitle(f"{exp.method} ({exp.params.get('score', '')})", fontsize=10)
     fig.tight_layout()
     return fig
@@ -136,26 +187,3 @@ def waterfall(ax, names, values, base, prediction, *, max_steps=12, title=""):
     ax.locator_params(axis="x", nbins=5)
     ax.set_title(title, fontsize=9)
 
-
-def draw_heatmap(ax, image, heatmap, *, signed, colormap="auto", absolute=False,
-                 threshold=0.0, opacity=0.6, heatmap_only=False):
-    """The widget's view as a static picture (placeholder until the shared overlay rule)."""
-    names = {"RdBu": "RdBu_r", "PuOr": "PuOr_r", "viridis": "viridis", "cividis": "cividis",
-             "inferno": "inferno"}
-    heat = np.asarray(heatmap, dtype=np.float32)
-    signed = signed and not absolute
-    if not signed:
-        heat = np.abs(heat)
-    limit = float(np.abs(heat).max()) or 1.0
-    if threshold > 0:
-        heat = np.where(np.abs(heat) < np.percentile(np.abs(heat), threshold), np.nan, heat)
-    cmap = names.get(colormap) or (SIGNED_CMAP if signed else MAGNITUDE_CMAP)
-    if not heatmap_only:
-        img, img_cmap = display_image(image)
-        ax.imshow(img, cmap=img_cmap, interpolation="nearest")
-    fade = np.sqrt(np.clip(np.nan_to_num(np.abs(heat)) / limit, 0.0, 1.0))
-    im = ax.imshow(heat, cmap=cmap, vmin=-limit if signed else 0.0, vmax=limit,
-                   alpha=1.0 if heatmap_only else opacity * fade,
-                   interpolation="nearest" if max(heat.shape) < 64 else "bilinear")
-    ax.axis("off")
-    return im

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { COLORMAPS, colorbarRGBA, colorize, defaultColormap, lut, resolveColormap } from "../src/common/colormap.js";
+import { COLORMAPS, colorbarRGBA, colorize, defaultColormap, isDiverging, lut, resolveColormap } from "../src/common/colormap.js";
 
 const rgb = (table, i) => Array.from(table.subarray(3 * i, 3 * i + 3));
 const hex = (h) => [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
@@ -15,8 +15,11 @@ test("registry and defaults", () => {
   assert.equal(defaultColormap(false), "viridis");
   assert.equal(resolveColormap("auto", true), "RdBu");
   assert.equal(resolveColormap("cividis", true), "cividis");
-  assert.equal(resolveColormap("RdBu", false), "viridis"); // no diverging map over [0, vmax]
+  assert.equal(resolveColormap("RdBu", false), "RdBu"); // honoured: magnitudes use its upper half
+  assert.equal(resolveColormap("PuOr", false), "PuOr");
   assert.equal(resolveColormap("nope", false), "viridis");
+  assert.equal(resolveColormap("toString", true), "RdBu"); // not a map, whatever Object has
+  assert.ok(isDiverging("PuOr") && !isDiverging("viridis") && !isDiverging("auto"));
   assert.throws(() => lut("nope"), /Unknown colormap "nope"/);
 });
 
@@ -67,15 +70,30 @@ test("colorize: cutoff hides small magnitudes on both sides", () => {
   assert.ok(none.every((c) => c === 0), "cutoff Infinity hides everything");
 });
 
-test("colorize: absolute mode uses |v| on a sequential map over [0, vmax]", () => {
-  const out = colorize([-4, 4, 0, -2], { signed: true, absolute: true, cmap: "RdBu" });
+test("colorize: absolute mode uses |v| over [0, vmax] on a sequential map", () => {
+  const out = colorize([-4, 4, 0, -2], { signed: true, absolute: true, cmap: "viridis" });
   const v = lut("viridis");
   assert.deepEqual(px(out, 0), [...rgb(v, 255), 255]); // vmax defaults to max |v| = 4
   assert.deepEqual(px(out, 1), px(out, 0));
   assert.deepEqual(px(out, 2), [...rgb(v, 0), 255]);
   assert.deepEqual(px(out, 3), [...rgb(v, 128), 255]);
+  assert.deepEqual(colorize([-4, 4, 0, -2], { signed: true, absolute: true }), out, "auto -> viridis");
   const c = colorize([-4, 4], { absolute: true, cmap: "cividis", vmax: 8 });
   assert.deepEqual(px(c, 0), [...rgb(lut("cividis"), 128), 255]);
+});
+
+test("colorize: magnitudes on a diverging map use its upper half (PuOr stays PuOr)", () => {
+  const t = lut("PuOr");
+  const out = colorize([0, -2, 4, -4, 1], { signed: true, absolute: true, cmap: "PuOr" });
+  assert.deepEqual(px(out, 0), [...rgb(t, 128), 255], "0 is the white centre");
+  assert.deepEqual(px(out, 1), [...rgb(t, 191), 255], "|v| = vmax / 2 is 3/4 of the way");
+  assert.deepEqual(px(out, 2), [...rgb(t, 255), 255], "vmax is the orange end");
+  assert.deepEqual(px(out, 3), px(out, 2));
+  assert.deepEqual(px(out, 4), [...rgb(t, 159), 255]); // (1 + 4) / 8 * 255 = 159.4
+  const unsigned = colorize([0, 2, 4, 1], { absolute: true, cmap: "PuOr" }); // an unsigned method
+  assert.deepEqual([0, 1, 2, 3].map((i) => px(unsigned, i)), [0, 1, 2, 4].map((i) => px(out, i)));
+  const [r, , b] = px(out, 2);
+  assert.ok(r > b, "orange, not purple, and not viridis");
 });
 
 test("colorize: magnitudes (unsigned) map [0, vmax], Infinity clamps to the top", () => {
@@ -92,6 +110,22 @@ test("colorbarRGBA spans the map", () => {
   assert.deepEqual(px(row, 0), [...rgb(lut("viridis"), 0), 255]);
   assert.deepEqual(px(row, 9), [...rgb(lut("viridis"), 255), 255]);
   assert.equal(colorbarRGBA("RdBu", 1).length, 4);
+  assert.deepEqual(colorbarRGBA("viridis", 10, {}), row, "no options: the whole map");
+});
+
+test("colorbarRGBA with half: the upper half of a diverging map, as colorize draws 0..vmax", () => {
+  const width = 256;
+  const row = colorbarRGBA("PuOr", width, { half: true });
+  assert.deepEqual(px(row, 0), [...rgb(lut("PuOr"), 128), 255]);
+  assert.deepEqual(px(row, width - 1), [...rgb(lut("PuOr"), 255), 255]);
+  // pixel i is |v| = i / 255 * vmax: colorize's index floor(127.5 + i / 2 + 0.5)
+  for (let i = 0; i < width; i++) assert.deepEqual(px(row, i), [...rgb(lut("PuOr"), 128 + (i >> 1)), 255]);
+  const full = colorbarRGBA("RdBu", width);
+  for (let i = 0; i < width; i++) assert.deepEqual(px(full, i), [...rgb(lut("RdBu"), i), 255]);
+  const values = [0, 1, 2, 3].map((i) => (i / 3) * 7);
+  const ends = colorize(values, { cmap: "PuOr", absolute: true, vmax: 7 });
+  assert.deepEqual(px(ends, 0), px(row, 0));
+  assert.deepEqual(px(ends, 3), px(row, width - 1));
 });
 
 test("colorize timing on 512x512 (printed, not asserted)", () => {

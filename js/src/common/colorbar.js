@@ -1,5 +1,5 @@
 // A colorbar with round tick labels: the colour scale of every heatmap the widgets draw.
-import { colorbarRGBA } from "./colormap.js";
+import { colorbarRGBA, isDiverging } from "./colormap.js";
 import { h, replaceChildren } from "./dom.js";
 import { formatTick, niceTicks } from "./ticks.js";
 
@@ -13,10 +13,11 @@ export function colorbar(testid, captionText = "") {
   return { box: h("div", { class: "xw-colorbar-box" }, [canvas, ticks, caption]), canvas, ticks, caption };
 }
 
-/** Paint `cmap` from `lo` (left) to `hi` (right) and label it. */
-export function drawColorbar(bar, cmap, lo, hi) {
+/** Paint `cmap` from `lo` (left) to `hi` (right) and label it. A diverging map keeps 0 at
+ *  its centre, so from lo = 0 it shows its upper half (as colorize() draws magnitudes). */
+export function drawColorbar(bar, cmap, lo, hi, half = isDiverging(cmap) && lo >= 0) {
   const { canvas, ticks } = bar;
-  const rgba = colorbarRGBA(cmap, canvas.width);
+  const rgba = colorbarRGBA(cmap, canvas.width, { half });
   const image = new ImageData(canvas.width, canvas.height);
   for (let y = 0; y < canvas.height; y++) image.data.set(rgba, y * canvas.width * 4);
   canvas.getContext("2d").putImageData(image, 0, 0);

@@ -1,61 +1,51 @@
-// Colour-blind-safe colormaps as 256-entry RGB lookup tables, built by linear interpolation
-// between evenly spaced control points sampled from the published definitions.
+// The overlay rule (colormaps, range, fade, threshold) is data: xai_widgets/overlay_rule.json,
+// shared with Python (xai_widgets/overlay.py: to_png, matplotlib plots). esbuild inlines it.
+// Colour-blind-safe colormaps as lut_size-entry RGB lookup tables, built by linear
+// interpolation between evenly spaced stops.
+import RULE from "../../../xai_widgets/overlay_rule.json" with { type: "json" };
 import { symmetricMax } from "./threshold.js";
 
-const STOPS = {
-  // Sequential: matplotlib's perceptually uniform maps at t = 0, 0.05, ..., 1 (21 stops keep
-  // the interpolated table within a few units of the original).
-  viridis:
-    "440154 471365 482475 463480 414487 3b528b 355f8d 2f6c8e 2a788e 25848e 21918c " +
-    "1e9c89 22a884 2fb47c 44bf70 5ec962 7ad151 9bd93c bddf26 dfe318 fde725",
-  cividis:
-    "00224e 002b62 083370 243c6e 35456c 434e6c 4f576c 5b606e 666970 727274 7d7c78 " +
-    "888578 948e77 a19975 aea371 bcae6c c8b866 d6c35d e5cf52 f3db42 fee838",
-  inferno:
-    "000004 07051b 160b39 2b0b57 420a68 57106e 6a176e 7f1e6c 932667 a82e5f bc3754 " +
-    "cc4248 dd513a ea632a f37819 f98e09 fca50a fbbe23 f6d746 f1ef75 fcffa4",
-  // Diverging: the 11-class ColorBrewer schemes, ordered negative -> positive so that the
-  // positive end is red (RdBu) / orange (PuOr) and the centre (value 0) is near white.
-  RdBu: "053061 2166ac 4393c3 92c5de d1e5f0 f7f7f7 fddbc7 f4a582 d6604d b2182b 67001f",
-  PuOr: "2d004b 542788 8073ac b2abd2 d8daeb f7f7f7 fee0b6 fdb863 e08214 b35806 7f3b08",
-};
+const N = RULE.lut_size; // table entries
+const TOP = N - 1; // last index
 
-export const COLORMAPS = {
-  viridis: { kind: "sequential", label: "Viridis" },
-  cividis: { kind: "sequential", label: "Cividis" },
-  inferno: { kind: "sequential", label: "Inferno" },
-  RdBu: { kind: "diverging", label: "Red–Blue (RdBu)" },
-  PuOr: { kind: "diverging", label: "Purple–Orange (PuOr)" },
-};
+/** name -> {kind: "sequential" | "diverging", label}: the maps the colormap menu offers. */
+export const COLORMAPS = Object.fromEntries(
+  Object.entries(RULE.colormaps).map(([name, map]) => [name, { kind: map.kind, label: map.label }]),
+);
+
+const known = (name) => typeof name === "string" && Object.hasOwn(COLORMAPS, name);
+
+/** True for a diverging map (its centre means 0). */
+export function isDiverging(name) {
+  return known(name) && COLORMAPS[name].kind === "diverging";
+}
 
 /** Default map: diverging for signed values, sequential for magnitudes. */
 export function defaultColormap(signed) {
-  return signed ? "RdBu" : "viridis";
+  return signed ? RULE.defaults.signed : RULE.defaults.magnitude;
 }
 
 /**
- * The map colorize() actually uses: `name` unless it is "auto"/unknown, or diverging while the
- * range is [0, vmax] (a diverging map's centre would then mean nothing) -> the default.
- * Use the same name for the colorbar.
+ * The map colorize() uses: `name`, or for "auto" (or an unknown name) the default for signed
+ * values or magnitudes. A diverging map chosen for magnitudes is kept (its upper half is
+ * used, see colorize). Use the same name for the colorbar.
  */
-export function resolveColormap(name, diverging) {
-  const info = COLORMAPS[name];
-  if (!info || (info.kind === "diverging" && !diverging)) return defaultColormap(diverging);
-  return name;
+export function resolveColormap(name, signed) {
+  return known(name) ? name : defaultColormap(signed);
 }
 
 const CACHE = new Map();
 
-/** Uint8Array(256 * 3) of RGB for a colormap name (cached; throws on an unknown name). */
+/** Uint8Array(lut_size * 3) of RGB for a colormap name (cached; throws on an unknown name). */
 export function lut(name) {
   let table = CACHE.get(name);
   if (table) return table;
-  if (!STOPS[name]) throw new Error(`Unknown colormap ${JSON.stringify(name)}`);
-  const stops = STOPS[name].split(" ").map((h) => [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)));
+  if (!known(name)) throw new Error(`Unknown colormap ${JSON.stringify(name)}`);
+  const stops = RULE.colormaps[name].stops.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
   const m = stops.length - 1;
-  table = new Uint8Array(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const t = (i / 255) * m;
+  table = new Uint8Array(N * 3);
+  for (let i = 0; i < N; i++) {
+    const t = (i / TOP) * m;
     const j = Math.min(Math.floor(t), m - 1);
     const f = t - j;
     for (let c = 0; c < 3; c++) table[3 * i + c] = Math.round(stops[j][c] + (stops[j + 1][c] - stops[j][c]) * f);
@@ -64,25 +54,30 @@ export function lut(name) {
   return table;
 }
 
+// alpha = 255 * r ** exponent for r = |v| / vmax in lut_size steps: a table, not a pow per pixel.
+const EXPONENT = RULE.fade.exponent;
+const FADE = Uint8Array.from({ length: N }, (_, i) =>
+  Math.round(255 * (EXPONENT === 0.5 ? Math.sqrt(i / TOP) : (i / TOP) ** EXPONENT)));
+
 /**
  * Values -> RGBA pixels (Uint8ClampedArray of length 4n).
- * options: cmap (name or "auto"), signed, absolute, vmax (default max |v|), cutoff (default 0).
- * - absolute: |v| over [0, vmax]; signed && !absolute: [-vmax, vmax] centred at 0;
- *   otherwise (magnitudes): [0, vmax]. Out-of-range values clamp to the ends.
+ * options: cmap (name or "auto"), signed, absolute, vmax (default max finite |v|), cutoff
+ * (default 0), fade.
+ * - absolute: |v|. The range is [-vmax, vmax] (0 at the table's centre) for signed values
+ *   (signed && !absolute) and for any diverging map; otherwise [0, vmax]. So magnitudes on a
+ *   diverging map use its upper half. Out-of-range values clamp to the ends.
  * - |v| < cutoff and NaN -> fully transparent (all zeros); everything else alpha 255, or with
- *   fade: true, alpha 255 * sqrt(|v| / vmax), so that near-zero attributions let the image
- *   underneath show through (a white diverging centre would otherwise cover it).
+ *   fade: true, alpha 255 * (|v| / vmax) ** fade.exponent (0.5), so that near-zero
+ *   attributions let the image underneath show through.
  */
-// alpha = 255 * sqrt(r) for r = |v| / vmax in 256 steps: a table instead of a sqrt per pixel.
-const FADE = Uint8Array.from({ length: 256 }, (_, i) => Math.round(255 * Math.sqrt(i / 255)));
-
 export function colorize(values, options = {}) {
   const { cmap = "auto", signed = false, absolute = false, cutoff = 0, fade = false } = options;
-  const diverging = signed && !absolute;
-  const table = lut(resolveColormap(cmap, diverging));
+  const name = resolveColormap(cmap, signed && !absolute);
+  const centred = (signed && !absolute) || isDiverging(name);
+  const table = lut(name);
   const vmax = options.vmax > 0 && options.vmax < Infinity ? options.vmax : symmetricMax(values);
-  const lo = diverging ? -vmax : 0;
-  const scale = 255 / (diverging ? 2 * vmax : vmax);
+  const lo = centred ? -vmax : 0;
+  const scale = TOP / (centred ? 2 * vmax : vmax);
   const n = values.length;
   const out = new Uint8ClampedArray(n * 4);
   for (let i = 0, o = 0; i < n; i++, o += 4) {
@@ -92,21 +87,29 @@ export function colorize(values, options = {}) {
     if (absolute) v = a;
     const x = (v - lo) * scale;
     // Clamp before `| 0`, which would wrap Infinity to 0.
-    const k = 3 * (x <= 0 ? 0 : x >= 255 ? 255 : (x + 0.5) | 0);
+    const k = 3 * (x <= 0 ? 0 : x >= TOP ? TOP : (x + 0.5) | 0);
     out[o] = table[k];
     out[o + 1] = table[k + 1];
     out[o + 2] = table[k + 2];
-    out[o + 3] = fade ? (a >= vmax ? 255 : FADE[((a / vmax) * 255 + 0.5) | 0]) : 255;
+    out[o + 3] = fade ? (a >= vmax ? 255 : FADE[((a / vmax) * TOP + 0.5) | 0]) : 255;
   }
   return out;
 }
 
-/** One row of `width` RGBA pixels running through the whole map (left = low end), for a colorbar. */
-export function colorbarRGBA(name, width) {
+/**
+ * One row of `width` RGBA pixels for a colorbar, left = low end. The whole map by default;
+ * with {half: true} the upper half of a diverging map (0 -> vmax), as colorize() draws
+ * magnitudes on it. Pixel i is the colour colorize() gives the value at i / (width - 1).
+ */
+export function colorbarRGBA(name, width, options = {}) {
   const table = lut(name);
+  const half = Boolean(options && options.half);
+  const last = Math.max(1, width - 1);
   const out = new Uint8ClampedArray(width * 4);
   for (let i = 0; i < width; i++) {
-    const k = 3 * Math.round((i * 255) / Math.max(1, width - 1));
+    // round half up of x = TOP * i / last (half: TOP / 2 * (1 + i / last)) as one exact
+    // integer ratio, so that ties (x = k + 0.5) do not depend on rounding errors.
+    const k = 3 * Math.floor(half ? (TOP * (last + i) + last) / (2 * last) : (2 * TOP * i + last) / (2 * last));
     out.set(table.subarray(k, k + 3), 4 * i);
     out[4 * i + 3] = 255;
   }

@@ -2,7 +2,7 @@
 // happens at the heatmap's resolution; opacity only re-composites. Both are synchronous, so a
 // slider redraws in the same frame with no kernel round trip.
 import { decodeArray } from "./binary.js";
-import { colorize, resolveColormap } from "./colormap.js";
+import { colorize, isDiverging, resolveColormap } from "./colormap.js";
 import { percentileCutoff, sortedMagnitudes, symmetricMax } from "./threshold.js";
 
 /** Decode a heatmap trait ({view, dtype, shape} scaled by info.scale) once. */
@@ -44,12 +44,13 @@ export function thresholdCutoff(heat, pct) {
 /** The colour settings a view state implies for a heatmap. */
 export function colourSettings(heat, view) {
   const signed = Boolean(heat.info.signed) && !view.absolute;
-  // One resolved name for both the heatmap and its colorbar (a diverging map is only used
-  // for signed values).
+  // One resolved name for both the heatmap and its colorbar. Magnitudes on a diverging map
+  // use its upper half (0 stays at its centre): `half` tells the colorbar.
   const cmap = resolveColormap(view.colormap, signed);
   const cutoff = thresholdCutoff(heat, view.threshold);
   // Over the image, opacity follows |value|; alone ("heatmap only") every pixel is opaque.
-  return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed, fade: !view.heatmap_only };
+  return { signed, cmap, cutoff, vmax: heat.vmax, absolute: !signed, fade: !view.heatmap_only,
+    half: !signed && isDiverging(cmap) };
 }
 
 export class OverlayPanel {
