@@ -13,6 +13,9 @@ Screenshots: test-artifacts/browser/image-view-*.png.
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from browser_harness import CanvasImage
@@ -37,6 +40,22 @@ big_model = keras.Sequential([keras.Input((1024, 1024, 3)), keras.layers.Conv2D(
 big_x = np.random.default_rng(0).uniform(size=(1, 1024, 1024, 3)).astype("float32")
 big = xw.ImageExplainer(big_model, big_x, class_names=[f"class <{i}>" for i in range(1000)], method="saliency")
 big
+"""
+# PuOr with absolute values: the browser once drew viridis here while to_png drew PuOr
+COLOURS = """
+c = xw.ImageExplainer(model, x[:1], class_names=names, method="gradient_x_input")
+c.colormap, c.absolute, c.heatmap_only, c.threshold = "PuOr", True, True, 20.0
+c
+"""
+EXPECTED = """
+import json
+from xai_widgets import overlay
+from xai_widgets._encode import decode_payload
+values = (decode_payload(c.heatmap).astype(np.float64) * c.heatmap_info["scale"]).astype(np.float32)
+s = overlay.view_settings(c.heatmap_info["signed"], c.colormap, c.absolute, c.heatmap_only)
+cutoff = overlay.threshold_cutoff(decode_payload(c.heatmap_info["cutoffs"]), c.threshold)
+rgba = overlay.colorize(values, s["cmap"], s["signed"], s["absolute"], cutoff, s["fade"])
+print(json.dumps(rgba.tolist()))
 """
 MANY = """
 many = xw.ImageExplainer(model, x[:32], class_names=names, method="gradient_x_input")
@@ -65,7 +84,7 @@ def in_viewport(page, locator) -> bool:
 
 
 def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, screenshot):
-    nb = open_notebook("image_view.ipynb", [SETUP, BIG, MANY])
+    nb = open_notebook("image_view.ipynb", [SETUP, BIG, MANY, COLOURS])
     nb.run_all(timeout=300)
     w = widget(page, 0)
     idle(w)
@@ -155,4 +174,21 @@ def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, scree
     assert strip["height"] < 80, strip
     CanvasImage.wait_painted(m.locator("canvas[data-testid=overlay]"))
     screenshot(page, "image-view-thumbnails", show=m)
+
+    # -- the browser's colours are the shared rule's (the one to_png and plot() use)
+    c = widget(page, 3)
+    idle(c)
+    c.scroll_into_view_if_needed()
+    canvas = CanvasImage.wait_painted(c.locator("canvas[data-testid=overlay]"))
+    expected = np.array(json.loads(nb.execute(EXPECTED)), dtype=np.int16)
+    h, w_ = expected.shape[:2]
+    step = canvas.width // w_
+    assert step >= 1 and canvas.height // h == step, (canvas.width, canvas.height)
+    centres = canvas.rgba[step // 2::step, step // 2::step][:h, :w_].astype(np.int16)
+    visible = expected[..., 3] > 0
+    assert visible.mean() > 0.5 and (~visible).any()  # the threshold hid some, not all
+    assert np.abs(centres[visible] - expected[visible]).max() <= 1
+    assert (centres[~visible][:, 3] == 0).all()
+    assert c.locator("canvas[data-testid=colorbar]").get_attribute("data-cmap") == "PuOr"
+    screenshot(page, "image-view-colours", show=c)
     assert not page.page_errors, page.page_errors
