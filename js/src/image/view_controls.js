@@ -21,7 +21,7 @@ export function viewControls(setView) {
   const bar = colorbar("colorbar");
   const el = h("div", { class: "xw-side" }, [
     row("Opacity", opacity, opacityLabel),
-    row("Hide below", threshold, thresholdLabel),
+    row("Hide below", threshold, thresholdLabel), // a percentile of |value|
     row("Colormap", colormap),
     row("Absolute values", absolute),
     row("Heatmap only", heatmapOnly),
@@ -42,7 +42,7 @@ export function viewControls(setView) {
       absolute.checked = view.absolute;
       heatmapOnly.checked = view.heatmap_only;
       opacityLabel.textContent = `${Math.round(view.opacity * 100)}%`;
-      thresholdLabel.textContent = view.threshold > 0 ? `${Math.round(view.threshold)}th pct of |value|` : "off";
+      thresholdLabel.textContent = view.threshold > 0 ? `${Math.round(view.threshold)}th pct` : "off";
     },
     /** The colour scale of the single picture; null in compare mode (each panel has its own). */
     scale(settings, note = "") {
