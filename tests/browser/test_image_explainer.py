@@ -163,6 +163,9 @@ def test_static_image_explainer(static_export, page, screenshot):
     page.locator(f"{ROOT} button[data-testid=class-option][data-class='{k}']").click()
     page.wait_for_timeout(500)
     assert CanvasImage.read(overlay).diff(thresholded) == 0.0
+    # ... and the view says that what is asked is not what is shown
+    notice = page.locator(f"{ROOT} [data-testid=notice]").inner_text()
+    assert notice.startswith("Asked for ") and "not computed" in notice, notice
 
     assert not log.missing, log.missing
     assert {"@jupyter-widgets/html-manager", "anywidget", "requirejs"} <= {s["package"] for s in log.served}
