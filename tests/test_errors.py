@@ -1,5 +1,7 @@
 """Bad input: a clear message, raised before any computation starts."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,54 @@ def test_not_a_model(x):
 def test_unbuilt_model(keras, x):
     with pytest.raises(ExplainError, match=r"has not been built.*keras.Input"):
         xw.explain(keras.Sequential([keras.layers.Dense(2)]), x)
+
+
+def test_one_grayscale_image_without_its_channel_axis_gets_the_hint(model, x):
+    explain_fails(model, x[0, ..., 0], r"one grayscale image without its channel axis: add "
+                                       r"it with x\[\.\.\., None\]")
+    with pytest.raises(ExplainError, match=r"x\[\.\.\., None\]"):
+        xw.ImageExplainer(model, x[0, ..., 0])
+
+
+def test_pixel_values_for_a_model_without_rescaling_warn_once(keras, x):
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    with pytest.warns(xw.InputRangeWarning, match=r"look like pixel values in 0\.\.255 \(max "
+                                                  r"2[\d.]+\).*pass x / 255"):
+        xw.explain(model, x * 255, method="saliency")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xw.explain(model, x * 255, method="saliency")  # once per model
+        xw.explain(model, x, method="saliency")  # [0, 1]: nothing to say
+        rescaled = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Rescaling(1 / 255),
+                                     keras.layers.Conv2D(2, 3),
+                                     keras.layers.GlobalAveragePooling2D(),
+                                     keras.layers.Dense(3)])
+        xw.explain(rescaled, x * 255, method="saliency")  # the model rescales itself
+
+
+@pytest.mark.parametrize("name", ["my conv", "conv <b>1<b>", "a&b \"c\""])
+def test_layer_names_with_spaces_or_markup_work_with_grad_cam(keras, x, name):
+    """Keras accepts such names, TensorFlow's name scopes do not: the first call must behave
+    like the second, with no raw scope error."""
+    inp = keras.Input((6, 6, 1))
+    h = keras.layers.Conv2D(3, 3, padding="same", activation="relu", name=name)(inp)
+    out = keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D()(h))
+    model = keras.Model(inp, out)
+    first = xw.explain(model, x, method="gradcam", layer=name)
+    second = xw.explain(model, x, method="gradcam", layer=name)
+    np.testing.assert_allclose(first.heatmaps, second.heatmaps)
+    assert first.params["layer"] == name
+    from keras.src.backend.common import global_state
+    assert not global_state.get_global_attribute("name_scope_stack", default=[])
+
+
+def test_a_method_that_cannot_run_raises_when_set_from_python(keras, x):
+    dense = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+    w = xw.ImageExplainer(dense, x, method="saliency")
+    with pytest.raises(ExplainError, match="needs a layer with a spatial output"):
+        w.method = "gradcam"
+    assert w.method == w.explanation.method == "saliency"
+    assert w.status == "error" and "spatial" in w.error
+    assert w.notice.startswith("Grad-CAM failed: still showing Saliency")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from . import demo, metrics, plotting, tables
-from .errors import Cancelled, ExplainError
+from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
 from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
@@ -17,6 +17,6 @@ from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
     "methods", "metrics", "plotting", "tables", "__version__",
 ]

@@ -20,13 +20,16 @@ counts how often any of them was traced, for the tests that guard against retrac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import re
+import warnings
 import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .errors import ExplainError
+from .errors import ExplainError, InputRangeWarning
 
 OUTPUT_KINDS = ("logit", "probability")
 _NORMALISING_ACTIVATIONS = ("softmax", "sigmoid")
@@ -205,6 +208,8 @@ class ModelAdapter:
         self.functions: dict[Any, Callable] = {}
         self._strip, self.score_kind, self.final_activation = self._find_pre_activation()
         self.num_classes = int(self._head_tensor_shape()[-1] or 1)
+        self._range_warned = False  # the 0..255 warning is given once per model
+        self._unsafe_names: bool | None = None
         self._layers: list[LayerInfo] | None = None
 
     # ----------------------------------------------------------------- structure
@@ -347,6 +352,9 @@ class ModelAdapter:
             hint = ""
             if x.ndim == len(expected) and _shape_fits(x.shape[1:] + (1,), expected):
                 hint = " Add a channel axis: x[..., None]."
+            elif x.ndim == len(expected) - 1 and _shape_fits(x.shape + (1,), expected):
+                hint = (" This looks like one grayscale image without its channel axis: "
+                        "add it with x[..., None].")
             raise ExplainError(
                 f"inputs have shape {x.shape}, but the model expects {shown} "
                 f"(a batch of N examples, or one example of shape {tuple(expected)}).{hint}"
@@ -362,6 +370,7 @@ class ModelAdapter:
                     "was trained)."
                 )
         x = x.astype(np.float32, copy=False)
+        self._check_range(x)
         finite = np.isfinite(x)
         if not finite.all():
             bad = np.argwhere(~finite)
@@ -371,6 +380,23 @@ class ModelAdapter:
                 f"{first}; replace them (e.g. np.nan_to_num) before explaining."
             )
         return np.ascontiguousarray(x)
+
+    def _check_range(self, x: np.ndarray):
+        """Images with values far above 1 for a model with no Rescaling layer: most likely
+        raw pixels (0..255) for a model trained on [0, 1]. Warned once per model."""
+        if self._range_warned or len(self.input_shape) < 2 or x.size == 0:
+            return
+        finite = x[np.isfinite(x)]
+        if finite.size == 0 or finite.min() < 0 or finite.max() <= 25 or finite.max() > 255:
+            return
+        if self.has_rescaling_layer():
+            return
+        self._range_warned = True
+        warnings.warn(
+            f"the inputs look like pixel values in 0..255 (max {float(finite.max()):.4g}), but "
+            "the model has no Rescaling or Normalization layer: if it was trained on [0, 1], "
+            "pass x / 255. If it was trained on 0..255, ignore this (warnings.filterwarnings("
+            "'ignore', category=xw.InputRangeWarning)).", InputRangeWarning, stacklevel=4)
 
     def has_rescaling_layer(self) -> bool:
         return any(
@@ -418,6 +444,14 @@ class ModelAdapter:
         return targets.astype(np.int32)
 
     # ----------------------------------------------------------------- compute
+    def _scope_unsafe_names(self) -> bool:
+        """Does a layer have a name TensorFlow refuses as a name scope ("my conv")? Then the
+        model is run through its graph (see ``_keras_only_scope``), never called directly."""
+        if self._unsafe_names is None:
+            self._unsafe_names = self.graph is not None and any(
+                not _TF_ROOT_SCOPE.match(info.name) for info in self.layers())
+        return self._unsafe_names
+
     def forward(self, x, capture: Sequence[LayerInfo] = ()):
         """Symbolic/eager forward pass: (scores (N, K), [captured outputs]).
 
@@ -425,7 +459,7 @@ class ModelAdapter:
         Meant to run inside ``tf.function``; captured outputs are live tensors of the
         computation, so gradients can be taken with respect to them.
         """
-        if not capture and self._strip is None:
+        if not capture and self._strip is None and not self._scope_unsafe_names():
             out = self.model(x, training=False)
             if isinstance(out, dict):
                 out = out[self.head_name]
@@ -533,6 +567,24 @@ def _shape_fits(shape, expected) -> bool:
     )
 
 
+# TensorFlow's rule for a name scope opened at the root of a graph (inside tf.function).
+_TF_ROOT_SCOPE = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
+
+
+def _keras_only_scope(op):
+    """A layer named with spaces or markup (Keras accepts "my conv <b>") cannot open its
+    TensorFlow name scope inside tf.function: the first call fails with a raw scope error
+    and leaves Keras' scope stack corrupted. Opening Keras' own (backend-neutral) scope for
+    the layer first makes the layer's call reuse it, so TensorFlow never sees the name.
+    The model is not changed."""
+    name = getattr(op, "name", "")
+    if not isinstance(name, str) or _TF_ROOT_SCOPE.match(name):
+        return contextlib.nullcontext()
+    from keras.src.backend.common.name_scope import name_scope
+
+    return name_scope(name, caller=op)
+
+
 def _run_graph(model, inputs, descend, targets, captured, strip_op):
     """Run ``model``'s functional graph on ``inputs``, with the hooks described above."""
     graph = _functional_graph(model)
@@ -548,7 +600,8 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
             elif strip_op is not None and op is strip_op.op:
                 out = strip_op(*args, **kwargs)
             else:
-                out = op(*args, **kwargs)
+                with _keras_only_scope(op):
+                    out = op(*args, **kwargs)
             if id(op) in targets:
                 captured[id(op)] = out
             return out
