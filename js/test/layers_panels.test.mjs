@@ -252,3 +252,14 @@ test("weights: a conv layer's kernels follow the channel; a dense matrix; RGB ke
   panel.update({ payload: u8([1, 2, 3], [4, 3]), info: dense.weights_info, channel: -1 });
   assert.equal(panel.el.hidden, true, "unreadable weights are not shown");
 });
+
+test("the title says when the maps on screen are still another layer's", async () => {
+  const { layerTitle } = await import("../src/layers/layer_title.js");
+  const title = layerTitle();
+  title.update({ row: { name: "conv2", kind: "Conv2D", output_shape: [null, 4, 4, 8], params: 10 }, layer: "conv2", note: "n", shown: "conv1" });
+  assert.match(title.el.textContent, /\(asked; still showing conv1\)$/);
+  assert.doesNotMatch(title.el.textContent, /\(n\)/);
+  title.update({ row: { name: "conv2", kind: "Conv2D", output_shape: [null, 4, 4, 8], params: 10 }, layer: "conv2", note: "n", shown: "conv2" });
+  assert.doesNotMatch(title.el.textContent, /still showing/);
+  assert.match(title.el.textContent, /\(n\)$/);
+});

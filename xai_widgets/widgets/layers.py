@@ -171,7 +171,8 @@ class LayerBrowser(ComputeWidget):
             note = f"scores before the final {self._adapter.final_activation}"
         if self.layer == self._probe.paths[-1] and a.shape == (len(self.class_names),):
             labels = self.class_names  # the output's units are the classes
-        return activation_view(a, g, labels=labels, note=note)
+        payload, info = activation_view(a, g, labels=labels, note=note)
+        return payload, {**info, "layer": self.layer}  # what the maps are of (shown vs asked)
 
     def _weights_payload(self):
         return weights_view(self._adapter.find_layer(self.layer).layer)

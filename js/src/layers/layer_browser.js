@@ -76,7 +76,10 @@ function drawers(model, ui, data, isDisposed) {
   const rows = () => new Map((get("layers") || []).map((r) => [r.path, r]));
   const d = {
     status: () => { ui.status.render(); if (get("status") !== "busy") ui.pending.textContent = ""; },
-    title: () => ui.title.update({ row: rows().get(get("layer")), layer: get("layer"), note: (get("activation_info") || {}).note }),
+    title: () => {
+      const info = get("activation_info") || {};
+      ui.title.update({ row: rows().get(get("layer")), layer: get("layer"), note: info.note, shown: info.layer });
+    },
     layer: () => { ui.list.select(get("layer")); d.title(); },
     rows: () => { ui.list.setRows(get("layers") || []); d.layer(); },
     path: () => ui.path.update({ steps: get("decision_path") || [], rows: rows(), layer: get("layer"), channel: get("channel") }),
