@@ -259,6 +259,18 @@ def test_the_image_menu_offers_only_methods_that_explain_images(widget):
         xw.ImageExplainer(widget._model, widget.inputs, method="kernel_shap")
 
 
+def test_to_png_captions_are_inside_the_picture(widget):
+    widget.compare = ["gradcam"]
+    fig = widget.figure()
+    fig.canvas.draw()
+    top = fig.bbox.y1
+    for ax in fig.axes:
+        title = ax.title
+        if title.get_text():
+            box = title.get_window_extent()
+            assert box.y1 <= top and box.x0 >= 0 and box.x1 <= fig.bbox.x1, title.get_text()
+
+
 def test_to_png_keeps_a_large_image_at_full_resolution(keras):
     model = keras.Sequential([keras.Input((256, 256, 3)), keras.layers.Conv2D(2, 3, name="c"),
                               keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])

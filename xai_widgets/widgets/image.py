@@ -255,18 +255,20 @@ class ImageExplainer(ComputeWidget):
             self._restoring = False
 
     # -- static picture -----------------------------------------------------------------
-    def to_png(self, path=None, dpi: int = 120) -> bytes:
-        """The current view (heatmap(s) with colorbar and caption) as PNG bytes, at the
-        images' full resolution; also written to ``path`` if given."""
+    def figure(self, dpi: int = 120):
+        """The current view as a matplotlib Figure: each shown heatmap over its image, with
+        its colorbar and caption, at the images' full resolution."""
         import matplotlib.figure
 
-        from ..plotting import draw_heatmap, figure_png
+        from ..plotting import draw_heatmap
 
         exps = [self.explanation] + list(self._compared)
         height, width = exps[0].inputs.shape[1:3]
         # each panel at least as many pixels as the image has (a large image is not shrunk)
         side = max(4.2, max(height, width) / dpi + 0.6)
-        fig = matplotlib.figure.Figure(figsize=(side * len(exps), side * 1.15), dpi=dpi)
+        # constrained layout makes room for the wrapped captions (tight_layout clipped them)
+        fig = matplotlib.figure.Figure(figsize=(side * len(exps), side * 1.2), dpi=dpi,
+                                       layout="constrained")
         axes = fig.subplots(1, len(exps), squeeze=False)[0]
         for ax, exp in zip(axes, exps):
             signed = exp.signed and not self.absolute
@@ -274,12 +276,18 @@ class ImageExplainer(ComputeWidget):
                 ax, exp.inputs[0], exp.heatmaps[0], signed=exp.signed,
                 colormap=self.colormap, absolute=self.absolute, threshold=self.threshold,
                 opacity=self.opacity, heatmap_only=self.heatmap_only)
-            fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.04)
+            fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
             _, info = heatmap_view(exp, self.class_names)
             text = info["caption"] if signed else info["caption_magnitude"]
             ax.set_title(textwrap.fill(text, 58), fontsize=8)
-        fig.tight_layout()
-        return figure_png(fig, path)
+        return fig
+
+    def to_png(self, path=None, dpi: int = 120) -> bytes:
+        """The current view (heatmap(s) with colorbar and caption) as PNG bytes, at the
+        images' full resolution; also written to ``path`` if given."""
+        from ..plotting import figure_png
+
+        return figure_png(self.figure(dpi), path)
 
 
 def _cache_bytes(cache) -> int:
