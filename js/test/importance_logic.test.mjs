@@ -333,12 +333,24 @@ test("formatProbability hides float noise at the ends", () => {
 });
 
 test("predictionText shows the change from the original", () => {
-  const local = { score_label: "probability of 'malignant'", prediction: 0.93, original_prediction: 0.71 };
+  const local = { score_label: "probability of 'malignant'", prediction: 0.93, original_prediction: 0.71, as_in_data: false };
   assert.equal(predictionText(local), "probability of 'malignant': 0.93 (original 0.71, +0.22)");
-  assert.equal(predictionText({ ...local, prediction: 0.71 }), "probability of 'malignant': 0.71 (as in the data)");
+  assert.equal(predictionText({ ...local, prediction: 0.71, as_in_data: true }), "probability of 'malignant': 0.71 (as in the data)");
   assert.equal(predictionText({ score_label: "predicted value", prediction: 21.5 }), "predicted value: 21.5");
   assert.equal(predictionText({}), "");
   assert.equal(predictionText(null), "");
+});
+
+test("predictionText: '(as in the data)' only for the data's values, not for the same prediction", () => {
+  const local = { score_label: "probability of 'malignant'", prediction: 0.71, original_prediction: 0.71 };
+  // other values (an ignored feature moved), the same prediction: not "as in the data"
+  assert.equal(predictionText({ ...local, as_in_data: false }), "probability of 'malignant': 0.71 (original 0.71, unchanged)");
+  // a kernel that does not say: never claimed either
+  assert.equal(predictionText(local), "probability of 'malignant': 0.71 (original 0.71, unchanged)");
+  // the data's values: said even when a float's last digit differs
+  assert.equal(predictionText({ ...local, prediction: 0.7100001, as_in_data: true }), "probability of 'malignant': 0.71 (as in the data)");
+  // the data's values and no original prediction sent
+  assert.equal(predictionText({ score_label: "predicted value", prediction: 3, as_in_data: true }), "predicted value: 3 (as in the data)");
 });
 
 test("globalCaption says what the bars are", () => {
