@@ -138,6 +138,10 @@ test("plain bars (does not sum to the prediction) start at 0", () => {
   assert.deepEqual(w.domain, [-0.4, 0.2]);
   assert.deepEqual(waterfall([0.2, 0.1], { sumsToPrediction: false }).domain, [0, 0.2]);
   assert.deepEqual(waterfall([0, 0], { sumsToPrediction: false }).domain, [0, 1]); // never empty
+  // a walk of zero steps (the output never moves): from 0 to where it stays, never past it
+  assert.deepEqual(waterfall([0, 0, 0], { base: 1 }).domain, [0, 1]);
+  assert.deepEqual(waterfall([0], { base: -2 }).domain, [-2, 0]);
+  assert.deepEqual(waterfall([-2e-12], { base: 1 }).domain, [0, 1]); // within rounding of 0
 });
 
 test("linearScale maps a domain onto a range", () => {

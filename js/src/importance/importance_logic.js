@@ -91,7 +91,9 @@ export const OTHER = "(other)"; // data-feature of the folded step
  * their sum, index -1; fold: false drops them), as plotting.waterfall does. Waterfall (sumsToPrediction): steps walk
  * from `base`: start = the running total before the step, end = after it; `final` =
  * base + sum. Otherwise plain bars from 0 (start 0, end value). `domain` [min, max] holds
- * every start and end, the base and the final value (and 0 for plain bars).
+ * every start and end, the base and the final value (and 0 for plain bars); when all of
+ * these are one value d (every step 0, up to 1e-9 of d), it is [0, d] (or [d, 0]; [0, 1]
+ * for d = 0).
  */
 export function waterfall(values, { names = [], base = 0, sumsToPrediction = true, maxSteps = 12, fold = true, errors = null } = {}) {
   const v = Array.from(values, (x) => (Number.isFinite(x) ? x : 0));
@@ -119,8 +121,11 @@ export function waterfall(values, { names = [], base = 0, sumsToPrediction = tru
   const ends = steps.flatMap((s) => [s.start, s.end - s.error, s.end + s.error]);
   const final = waterfallMode ? total : null;
   const extra = waterfallMode ? [start0, total] : [0];
-  const domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
-  if (domain[0] === domain[1]) domain[1] = domain[0] + 1;
+  let domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
+  // every step 0, or within rounding of it (a model whose output never moves): an axis from
+  // 0 to where the walk stays
+  const [lo, hi] = domain;
+  if (hi - lo <= 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) domain = hi > 0 ? [0, hi] : lo < 0 ? [lo, 0] : [0, 1];
   return { steps, base: waterfallMode ? start0 : null, final, domain, waterfall: waterfallMode };
 }
 
