@@ -134,30 +134,58 @@ def row_methods_view(result: dict, methods: tuple[str, ...]) -> dict:
     return out
 
 
-def importance_view(shap, shap_exp: Explanation, permutation, *, class_name: str,
-                    rows: int) -> dict:
-    """Global importance: mean |SHAP| (always) and permutation importance (with labels)."""
-    importance = {"shap": {
-        "mean_abs": array_payload(shap), "rows": int(len(shap_exp.targets)),
-        "class_name": class_name,
-        "exact": bool(shap_exp.params["exact"]), "coalitions": int(shap_exp.params["coalitions"])}}
+def importance_view(shap, shap_exp: Explanation | None, permutation, *, class_name: str,
+                    rows: int, reasons: dict | None = None) -> dict:
+    """Global importance: mean |SHAP| and permutation importance (with labels), each where it
+    could be computed. ``reasons``: {"shap" | "permutation": why it is missing, in plain
+    words}, sent as ``reasons`` for the view to show in its place. Permutation ``notes`` say
+    what its numbers mean on degenerate data (one class in y, constant columns)."""
+    importance = {}
+    if shap is not None:
+        importance["shap"] = {
+            "mean_abs": array_payload(shap), "rows": int(len(shap_exp.targets)),
+            "class_name": class_name,
+            "exact": bool(shap_exp.params["exact"]),
+            "coalitions": int(shap_exp.params["coalitions"])}
     if permutation is not None:
         importance["permutation"] = {
             "mean": array_payload(permutation.mean), "std": array_payload(permutation.std),
             "metric": permutation.metric, "baseline": permutation.baseline,
-            "repeats": int(permutation.drops.shape[1]), "rows": int(rows)}
+            "repeats": int(permutation.drops.shape[1]), "rows": int(rows),
+            "notes": list(permutation.notes), "constant": list(permutation.constant)}
+    missing = {k: str(v) for k, v in (reasons or {}).items() if v and k not in importance}
+    if missing:
+        importance["reasons"] = missing
     return importance
 
 
-def surrogate_view(surrogates, coefficient_class: int) -> dict:
-    """The fitted tree and linear model: fidelity on held-out rows, rules, coefficients."""
+def _finite_or_none(value: float):
+    """JSON has no NaN: an undefined number travels as null (the view prints "n/a")."""
+    return float(value) if np.isfinite(value) else None
+
+
+def surrogate_view(surrogates, coefficient_class: int, reason: str | None = None) -> dict:
+    """The fitted tree and linear model: fidelity on held-out rows, rules, coefficients.
+
+    No surrogates (``surrogates`` None): ``{"reason": why}`` for the view to show instead.
+    A class the model never predicts on these rows has no linear coefficients: ``linear``
+    then holds a ``reason`` instead of ``coefficients``."""
+    if surrogates is None:
+        return {"reason": reason or "The surrogates are not computed yet."}
     s = surrogates
+    linear = {"fidelity": _finite_or_none(s.linear_fidelity)}
+    classes = [int(c) for c in s.linear[-1].classes_] if s.kind == "classification" else []
+    if s.kind == "classification" and coefficient_class not in classes:
+        linear["reason"] = (
+            "The model predicts this class for none of these rows, so the linear surrogate "
+            "has no coefficients for it.")
+    else:
+        linear["coefficients"] = array_payload(s.coefficients_for(coefficient_class))
     return {
         "kind": s.kind,
         "fidelity_label": "agreement" if s.kind == "classification" else "R²",
         "fitted_rows": int(len(s.fitted_rows)), "held_out_rows": int(len(s.held_out)),
-        "tree": {"fidelity": s.tree_fidelity, "depth": int(s.tree.get_depth()),
+        "tree": {"fidelity": _finite_or_none(s.tree_fidelity), "depth": int(s.tree.get_depth()),
                  "rules": s.rules},
-        "linear": {"fidelity": s.linear_fidelity,
-                   "coefficients": array_payload(s.coefficients_for(coefficient_class))},
+        "linear": linear,
     }

@@ -25,8 +25,9 @@ CATEGORICAL_MAX_LEVELS = 8
 
 @dataclasses.dataclass
 class Feature:
-    """One column: ``kind`` "numeric" (min/max/step from the data) or "categorical" (the
-    ``values`` the model sees, with ``labels`` to show)."""
+    """One column: ``kind`` "numeric" (min/max/step from the data; a constant column has
+    min == max, its value) or "categorical" (the ``values`` the model sees, with ``labels``
+    to show)."""
 
     name: str
     kind: str
@@ -175,6 +176,8 @@ def prepare_table(data, feature_names=None, categorical="auto") -> Table:
             digits = max(0, -int(np.floor(np.log10(step))))
             low = round(float(np.floor(values.min() / step) * step), digits)
             high = round(float(np.ceil(values.max() / step) * step), digits)
+            if values.min() == values.max():  # a constant column: its one value, no range
+                low = high = float(np.float32(values[0]))  # as the model sees it
             features.append(Feature(name, "numeric", low, high, step))
     X = np.stack(columns, axis=1).astype(np.float32)
     return Table(X, names, features)

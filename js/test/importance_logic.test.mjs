@@ -138,6 +138,10 @@ test("plain bars (does not sum to the prediction) start at 0", () => {
   assert.deepEqual(w.domain, [-0.4, 0.2]);
   assert.deepEqual(waterfall([0.2, 0.1], { sumsToPrediction: false }).domain, [0, 0.2]);
   assert.deepEqual(waterfall([0, 0], { sumsToPrediction: false }).domain, [0, 1]); // never empty
+  // a walk of zero steps (the output never moves): from 0 to where it stays, never past it
+  assert.deepEqual(waterfall([0, 0, 0], { base: 1 }).domain, [0, 1]);
+  assert.deepEqual(waterfall([0], { base: -2 }).domain, [-2, 0]);
+  assert.deepEqual(waterfall([-2e-12], { base: 1 }).domain, [0, 1]); // within rounding of 0
 });
 
 test("linearScale maps a domain onto a range", () => {
@@ -333,12 +337,24 @@ test("formatProbability hides float noise at the ends", () => {
 });
 
 test("predictionText shows the change from the original", () => {
-  const local = { score_label: "probability of 'malignant'", prediction: 0.93, original_prediction: 0.71 };
+  const local = { score_label: "probability of 'malignant'", prediction: 0.93, original_prediction: 0.71, as_in_data: false };
   assert.equal(predictionText(local), "probability of 'malignant': 0.93 (original 0.71, +0.22)");
-  assert.equal(predictionText({ ...local, prediction: 0.71 }), "probability of 'malignant': 0.71 (as in the data)");
+  assert.equal(predictionText({ ...local, prediction: 0.71, as_in_data: true }), "probability of 'malignant': 0.71 (as in the data)");
   assert.equal(predictionText({ score_label: "predicted value", prediction: 21.5 }), "predicted value: 21.5");
   assert.equal(predictionText({}), "");
   assert.equal(predictionText(null), "");
+});
+
+test("predictionText: '(as in the data)' only for the data's values, not for the same prediction", () => {
+  const local = { score_label: "probability of 'malignant'", prediction: 0.71, original_prediction: 0.71 };
+  // other values (an ignored feature moved), the same prediction: not "as in the data"
+  assert.equal(predictionText({ ...local, as_in_data: false }), "probability of 'malignant': 0.71 (original 0.71, unchanged)");
+  // a kernel that does not say: never claimed either
+  assert.equal(predictionText(local), "probability of 'malignant': 0.71 (original 0.71, unchanged)");
+  // the data's values: said even when a float's last digit differs
+  assert.equal(predictionText({ ...local, prediction: 0.7100001, as_in_data: true }), "probability of 'malignant': 0.71 (as in the data)");
+  // the data's values and no original prediction sent
+  assert.equal(predictionText({ score_label: "predicted value", prediction: 3, as_in_data: true }), "predicted value: 3 (as in the data)");
 });
 
 test("globalCaption says what the bars are", () => {

@@ -49,7 +49,7 @@ const ORIGINAL = [14.2, 20.5, 1, 40];
 
 function localFor(values, prediction = 0.7) {
   return {
-    values, target: 1, class_name: "malignant", score_label: "probability of 'malignant'",
+    values, as_in_data: values.every((v, j) => v === ORIGINAL[j]), target: 1, class_name: "malignant", score_label: "probability of 'malignant'",
     prediction, original_prediction: 0.7, outputs: f32([1 - prediction, prediction]), original_outputs: f32([0.3, 0.7]),
     methods: {
       kernel_shap: { label: "KernelSHAP (Shapley values)", values: f32([0.2, -0.05, 0.1, 0.02]), base: 0.43,

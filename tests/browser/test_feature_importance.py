@@ -5,7 +5,9 @@ what-if sliders are drawn; top-k and the threshold change the chart with no requ
 computation (only the debounced sync of view-only traits reaches the kernel); moving a what-if
 slider re-predicts in the kernel and the prediction and bars change; Reset goes back; feature
 names with markup stay text. Static HTML export: the saved view draws offline and its view-only
-controls work with no kernel. Screenshots: test-artifacts/browser/feature-importance-*.png.
+controls work with no kernel. Degenerate data (a model that predicts one class, a constant
+column): the bars are drawn and the surrogates' place says why in plain words; "(as in the
+data)" only for the data's values. Screenshots: test-artifacts/browser/feature-importance-*.png.
 """
 
 from __future__ import annotations
@@ -234,4 +236,58 @@ def test_lab_categorical_feature_is_a_drop_down(open_notebook, page):
         "import json; print(json.dumps([g.instance_values[1], g.local['prediction']]))"))
     assert after[0] == 2.0  # blue's category code
     assert after[1] == pytest.approx(before + 6.0, abs=1e-4)  # red -> blue adds 2 x 3
+    assert not page.page_errors, page.page_errors
+
+
+DEGENERATE_CELL = """
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np, keras
+import xai_widgets as xw
+rng = np.random.default_rng(0)
+X = rng.normal(size=(60, 3)).astype(np.float32)
+X[:, 2] = 2.5  # a constant column
+# leans on x0, ignores x1, but a bias of -20 keeps 'benign' on top for every row
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax", name="d")])
+kernel = np.zeros((3, 2), np.float32)
+kernel[0, 1] = 2.0
+model.get_layer("d").set_weights([kernel, np.array([0.0, -20.0], np.float32)])
+d = xw.FeatureImportance(model, X, y=(X[:, 0] > 0).astype(int),
+                         feature_names=["signal", "ignored", "flat"],
+                         class_names=["benign", "malignant"])
+d
+"""
+
+
+def test_lab_single_class_model_shows_the_bars_and_says_why(open_notebook, page, screenshot):
+    nb = open_notebook("feature_importance_degenerate.ipynb", [DEGENERATE_CELL])
+    nb.run_all(timeout=240)
+    root = page.locator(ROOT)
+    wait_global_bars(page)
+    page.locator(f"{ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
+    assert page.locator(f"{ROOT} [data-testid=global-bar]").count() == 3
+    reason = page.locator(f"{ROOT} [data-testid=surrogate-reason]")
+    assert reason.is_visible()
+    assert reason.inner_text().startswith(
+        "The model predicts 'benign' for all 60 rows, so there is nothing for a surrogate")
+    assert page.locator(f"{ROOT} [data-testid=rules]").is_hidden()
+    notes = page.locator(f"{ROOT} [data-testid=global-notes]").inner_text()
+    assert "flat is constant in these rows" in notes, notes
+    assert "solver" not in root.inner_text()
+    assert page.locator(f"{ROOT} [data-testid=error]").inner_text().strip() == ""
+    flat = page.locator(f"{ROOT} input[data-testid=whatif-slider][data-feature=flat]")
+    assert flat.is_disabled() and flat.get_attribute("min") == flat.get_attribute("max")
+    prediction = page.locator(f"{ROOT} [data-testid=prediction]")
+    assert "(as in the data)" in prediction.inner_text()
+    screenshot(page, "feature-importance-lab-single-class", show=root)
+
+    # other values, the same prediction (the model ignores this one): not "as in the data"
+    raw = prediction.get_attribute("data-values")
+    set_range(page.locator(f"{ROOT} input[data-testid=whatif-slider][data-feature=ignored]"), 1.0)
+    page.wait_for_function(
+        """([root, old]) => document.querySelector(root + ' [data-testid=prediction]')
+             .dataset.values !== old""", arg=[ROOT, raw], timeout=60_000)
+    text = prediction.inner_text()
+    assert "unchanged" in text and "(as in the data)" not in text, text
+    assert nb.execute("print(d.local['as_in_data'])").strip() == "False"
     assert not page.page_errors, page.page_errors

@@ -227,23 +227,54 @@ def kernel_shap(adapter, x, targets, runner, background, samples, seed):
 @dataclasses.dataclass
 class PermutationImportance:
     """Drop of the metric when one feature's column is shuffled: ``mean``/``std`` over the
-    repeats (F,), the raw ``drops`` (F, repeats), the unshuffled ``baseline`` score."""
+    repeats (F,), the raw ``drops`` (F, repeats), the unshuffled ``baseline`` score.
+
+    ``notes``: what the numbers mean when the data are degenerate, in plain words (e.g. y
+    holds one class; a column is constant, so its importance is 0 by construction); empty
+    otherwise. ``constant``: the indices of the columns that are constant in ``X``.
+    """
 
     metric: str
     baseline: float
     mean: np.ndarray
     std: np.ndarray
     drops: np.ndarray
+    notes: list = dataclasses.field(default_factory=list)
+    constant: list = dataclasses.field(default_factory=list)
+
+
+def _class_label(index: int, class_names=None) -> str:
+    """'benign' (a class name, quoted) or 'class 0' (no names)."""
+    if class_names is not None and 0 <= index < len(class_names):
+        return f"'{class_names[index]}'"
+    return f"class {index}"
+
+
+def _listed(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def constant_columns(X: np.ndarray) -> list[int]:
+    """Indices of the columns of a table (N, F) that hold one value on every row."""
+    flat = X.reshape(len(X), -1)
+    return [int(j) for j in np.flatnonzero((flat == flat[:1]).all(axis=0))]
 
 
 def permutation_importance(model, X, y, *, metric: str | None = None, repeats: int = 5,
                            seed: int = 0, output: str = "probability", head=None,
-                           progress=None, cancel=None, batch_size: int = 32768
-                           ) -> PermutationImportance:
+                           progress=None, cancel=None, batch_size: int = 32768,
+                           feature_names=None, class_names=None) -> PermutationImportance:
     """Permutation importance (Breiman 2001; Fisher et al. 2019), batched over all repeats.
 
     metric: "accuracy" for classifiers (the default when the output has 2+ columns), "r2"
     for regressors (the default for one output column).
+
+    Degenerate data: a constant column's importance is 0 by construction (shuffling it
+    changes nothing) and a note says so; when ``y`` holds one class, accuracy is the share of
+    rows the model gives that class, and a note says so. R² is not defined when ``y`` is
+    constant, and one row cannot be shuffled: both raise ExplainError saying why.
+    ``feature_names``/``class_names`` only name things in the notes.
     """
     adapter = adapt(model, output=output, head=head)
     X = adapter.validate_inputs(X)
@@ -255,13 +286,21 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
     metric = metric or ("accuracy" if is_classifier(adapter) else "r2")
     if metric not in ("accuracy", "r2"):
         raise ExplainError(f"unknown metric {metric!r}; valid: 'accuracy', 'r2'.")
+    if len(X) < 2:
+        raise ExplainError("Permutation importance needs at least 2 rows: with one row, "
+                           "shuffling a column changes nothing.")
+    if metric == "r2" and np.all(y == y.flat[0]):
+        raise ExplainError(
+            f"y has the same value ({float(y.flat[0]):.4g}) on all {len(y)} rows: R² (the "
+            "share of y's variation the model explains) is not defined when y does not vary, "
+            "so there is no permutation importance. Pass rows whose y varies.")
 
     def score(pred):
         if metric == "accuracy":
             return float((predicted_classes(adapter, pred) == y).mean())
         residual = ((pred[:, 0] - y) ** 2).sum()
         total = ((y - y.mean()) ** 2).sum()
-        return float(1.0 - residual / total) if total > 0 else 0.0
+        return float(1.0 - residual / total)
 
     baseline = score(adapter.scores(X, batch_size))
     n_features = X.shape[1]
@@ -279,7 +318,27 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
         pred = adapter.scores(shuffled.reshape((-1,) + X.shape[1:]), batch_size)
         pred = pred.reshape(repeats, len(X), -1)
         drops[j] = [baseline - score(pred[r]) for r in range(repeats)]
-    return PermutationImportance(metric, baseline, drops.mean(axis=1), drops.std(axis=1), drops)
+    notes = []
+    if metric == "accuracy" and np.all(y == y.flat[0]):
+        only = _class_label(int(y.flat[0]), class_names)
+        notes.append(
+            f"y holds one class only ({only}, all {len(y)} rows): accuracy here is the share "
+            f"of rows the model predicts {only} for ({baseline:.2f} unshuffled), and a drop is "
+            "how much that share falls when the column is shuffled (rows that leave "
+            f"{only} and rows that join it cancel out). It says nothing about how well the "
+            "model tells the classes apart.")
+    constant = constant_columns(X)
+    if constant:
+        names = [str(feature_names[j]) if feature_names is not None else f"x{j}"
+                 for j in constant]
+        one = len(constant) == 1
+        notes.append(
+            f"{_listed(names)} {'is' if one else 'are'} constant in these rows: shuffling "
+            f"{'it' if one else 'them'} changes nothing, so {'its' if one else 'their'} "
+            "importance is 0 by construction (not a sign that the model ignores "
+            f"{'it' if one else 'them'}).")
+    return PermutationImportance(metric, baseline, drops.mean(axis=1), drops.std(axis=1), drops,
+                                 notes=notes, constant=constant)
 
 
 @dataclasses.dataclass
@@ -288,7 +347,8 @@ class Surrogates:
 
     ``kind``: "classification" (agreement with the model's predicted class) or "regression"
     (R^2 against the model's output); ``tree_fidelity`` and ``linear_fidelity`` are measured
-    on ``held_out`` rows that neither surrogate was fitted on. ``rules`` is the tree as text;
+    on ``held_out`` rows that neither surrogate was fitted on (NaN where R^2 is not defined:
+    the model's output does not vary on the held-out rows). ``rules`` is the tree as text;
     ``linear_coefficients`` (n_features,) for regression, (classes, n_features) for
     classification, on standardised features so their sizes compare.
     """
@@ -325,6 +385,11 @@ def global_surrogates(model, X, *, feature_names=None, class_names=None, max_dep
     """A shallow decision tree and a linear model that imitate ``model`` on ``X``.
 
     ``class_names`` (classifiers): the rules name the predicted class instead of its index.
+
+    Raises ExplainError, saying why, when there is nothing to imitate: the model predicts
+    one class (or, a regressor, one value) for every row of ``X``; or when there are fewer
+    than 10 rows. Every class the model predicts is among the fitted rows (a class seen
+    only in the held-out rows is moved over), so the linear model sees each one.
     """
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -339,20 +404,24 @@ def global_surrogates(model, X, *, feature_names=None, class_names=None, max_dep
         f"x{i}" for i in range(X.shape[1])]
     if len(names) != X.shape[1]:
         raise ExplainError(f"feature_names has {len(names)} names for {X.shape[1]} features.")
-    if not 0 < test_fraction < 1 or len(X) < 10:
-        raise ExplainError("need at least 10 rows and 0 < test_fraction < 1 to measure "
-                           "fidelity on held-out rows.")
+    if not 0 < test_fraction < 1:
+        raise ExplainError(f"test_fraction must be between 0 and 1, got {test_fraction!r}.")
+    if len(X) < 10:
+        raise ExplainError(f"Surrogates need at least 10 rows (fitted on some, their fidelity "
+                           f"measured on the others); there are {len(X)}.")
     predictions = adapter.scores(X)
+    classification = is_classifier(adapter)
+    target = predicted_classes(adapter, predictions) if classification else predictions[:, 0]
+    _check_something_to_imitate(target, classification, class_names)
     order = np.random.default_rng(seed).permutation(len(X))
     cut = int(round(len(X) * (1 - test_fraction)))
-    fit, held = np.sort(order[:cut]), np.sort(order[cut:])
-    classification = is_classifier(adapter)
     if classification:
-        target = predicted_classes(adapter, predictions)
+        order = _every_class_fitted(order, cut, target)
+    fit, held = np.sort(order[:cut]), np.sort(order[cut:])
+    if classification:
         tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
         linear = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     else:
-        target = predictions[:, 0]
         tree = DecisionTreeRegressor(max_depth=max_depth, random_state=seed)
         linear = make_pipeline(StandardScaler(), LinearRegression())
     tree.fit(X[fit], target[fit])
@@ -363,7 +432,7 @@ def global_surrogates(model, X, *, feature_names=None, class_names=None, max_dep
         if classification:
             return float((guess == target[held]).mean())
         total = ((target[held] - target[held].mean()) ** 2).sum()
-        return float(1 - ((guess - target[held]) ** 2).sum() / total) if total > 0 else 0.0
+        return float(1 - ((guess - target[held]) ** 2).sum() / total) if total > 0 else np.nan
 
     coefficients = np.asarray(linear[-1].coef_, dtype=np.float64)
     return Surrogates(
@@ -376,6 +445,39 @@ def global_surrogates(model, X, *, feature_names=None, class_names=None, max_dep
         linear_coefficients=coefficients, fitted_rows=fit, held_out=held,
         tree=tree, linear=linear,
     )
+
+
+def _check_something_to_imitate(target: np.ndarray, classification: bool, class_names):
+    """ExplainError, in plain words, when the model gives every row the same answer."""
+    if not np.all(target == target[0]):
+        return
+    if classification:
+        only = _class_label(int(target[0]), class_names)
+        raise ExplainError(
+            f"The model predicts {only} for all {len(target)} rows, so there is nothing for a "
+            f"surrogate to imitate (a tree would be one leaf, \"always {only}\", and a linear "
+            "model needs two classes). Surrogates need rows on which its answers differ.")
+    raise ExplainError(
+        f"The model predicts the same value ({float(target[0]):.4g}) for all {len(target)} "
+        "rows, so there is nothing for a surrogate to imitate. Surrogates need rows on which "
+        "its answers differ.")
+
+
+def _every_class_fitted(order: np.ndarray, cut: int, target: np.ndarray) -> np.ndarray:
+    """``order`` (fitted rows first, ``cut`` of them) with one row of each class that only
+    the held-out rows have swapped for a fitted row of the most common fitted class."""
+    order = order.copy()
+    for c in np.unique(target):
+        fitted = target[order[:cut]]
+        if (fitted == c).any():
+            continue
+        classes, counts = np.unique(fitted, return_counts=True)
+        if counts.max() < 2:  # fewer fitted rows than classes: nothing to spare
+            break
+        give = int(np.flatnonzero(fitted == classes[counts.argmax()])[-1])
+        take = cut + int(np.flatnonzero(target[order[cut:]] == c)[0])
+        order[give], order[take] = order[take], order[give]
+    return order
 
 
 def sample_index(total: int, n: int, seed: int = 0) -> np.ndarray:

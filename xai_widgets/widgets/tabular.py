@@ -8,6 +8,11 @@ Two independent lanes of work, so that a quick what-if never cancels the long gl
 - "local": predict and explain the what-if row (KernelSHAP, integrated gradients, gradient x
   input). Moving a slider asks for it; the newest request wins; results are cached.
 
+Degenerate data (a model that predicts one class on the rows, one class in ``y``, constant
+columns, one feature) show what can be computed; each part that cannot says why in plain
+words: ``importance["reasons"]`` / ``surrogate["reason"]`` in the view, and in Python
+``global_importance["permutation_reason"]`` and an ExplainError from ``surrogates``.
+
 Sorting, top-k, the threshold, the importance kind and the local method are view-only: the
 browser redraws them from data it has. The charts are drawn by the view (not bqplot, whose
 0.13 frontend cannot be loaded in a notebook's HTML export; see layers.py).
@@ -21,7 +26,7 @@ import numpy as np
 import traitlets
 
 from .._encode import array_payload
-from ..errors import ExplainError
+from ..errors import Cancelled, ExplainError
 from ..explainers import get_method
 from ..explainers.tabular import (
     ROW_METHODS, explain_row, global_surrogates, is_classifier, mean_abs_shap,
@@ -32,6 +37,9 @@ from ..tables import prepare_table
 from ._base import STATIC, ComputeWidget, check_target
 
 CACHE_SIZE = 256
+FAILED = "Could not be computed: the error is shown at the top of the widget."
+NO_LABELS = ("Permutation importance needs the labels: pass y= (one label per row of X) to "
+             "FeatureImportance.")
 MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
 
 
@@ -114,6 +122,10 @@ class FeatureImportance(ComputeWidget):
         self._permutation = None  # PermutationImportance, computed once
         self._surrogates = None
         self._shap_global: dict[int, tuple] = {}  # target -> (mean |shap|, exp)
+        # why a part cannot be computed on these data (plain words), instead of the result
+        self._permutation_reason = None if self._y is not None else NO_LABELS
+        self._surrogates_reason = None
+        self._shap_reasons: dict[int, str] = {}
         self._quiet = False  # set while Python moves several traits that belong together
         self._original: tuple = (None, None)  # (instance, its scores)
         super().__init__(
@@ -242,24 +254,37 @@ class FeatureImportance(ComputeWidget):
             self._original = (self.instance, self._adapter.scores(self._X[self.instance][None])[0])
         return self._original[1]
 
+    def _global_done(self, target: int) -> bool:
+        """Every global part is computed for ``target``, or known not to be computable."""
+        return ((target in self._shap_global or target in self._shap_reasons)
+                and (self._permutation is not None or self._permutation_reason is not None)
+                and (self._surrogates is not None or self._surrogates_reason is not None))
+
     @property
     def global_importance(self) -> dict:
-        """Permutation importance (mean, std over repeats; None without ``y``) and mean |SHAP|
-        per feature for the explained class; waits for the background computation."""
+        """Permutation importance (mean, std over repeats) and mean |SHAP| per feature for the
+        explained class; waits for the background computation.
+
+        A part that cannot be computed on these data is None, with the reason in plain words
+        beside it (``permutation_reason``: e.g. no ``y``, or a constant ``y`` for R²;
+        ``shap_reason``). ``permutation_notes`` say what the numbers mean on degenerate data
+        (y holds one class; a constant column's importance is 0 by construction)."""
         self.wait()
         target = self.resolved_target()
-        if target not in self._shap_global or (self._y is not None
-                                               and self._permutation is None):
+        if not self._global_done(target):
             self._run("global", self._global_work, lane="global", background=False)
         perm = self._permutation
-        shap, _ = self._shap_global[target]
+        shap = self._shap_global.get(target)
         return {
             "feature_names": list(self.feature_names),
             "permutation_mean": None if perm is None else perm.mean.copy(),
             "permutation_std": None if perm is None else perm.std.copy(),
             "metric": None if perm is None else perm.metric,
             "baseline_score": None if perm is None else perm.baseline,
-            "mean_abs_shap": shap.copy(),
+            "permutation_notes": [] if perm is None else list(perm.notes),
+            "permutation_reason": self._permutation_reason,
+            "mean_abs_shap": None if shap is None else shap[0].copy(),
+            "shap_reason": self._shap_reasons.get(target),
             "target": target,
         }
 
@@ -276,10 +301,16 @@ class FeatureImportance(ComputeWidget):
 
     @property
     def surrogates(self):
-        """The fitted global surrogates (:class:`~xai_widgets.explainers.tabular.Surrogates`)."""
+        """The fitted global surrogates (:class:`~xai_widgets.explainers.tabular.Surrogates`).
+
+        Raises ExplainError saying why when they cannot be fitted on these rows (e.g. the
+        model predicts one class for all of them: nothing to imitate); never returns None."""
         self.wait()
-        if self._surrogates is None:
+        if self._surrogates is None and self._surrogates_reason is None:
             self._run("global", self._global_work, lane="global", background=False)
+        if self._surrogates is None:
+            raise ExplainError(self._surrogates_reason or self.error
+                               or "the surrogates could not be fitted.")
         return self._surrogates
 
     # -- work ---------------------------------------------------------------------------
@@ -320,6 +351,8 @@ class FeatureImportance(ComputeWidget):
                 "values": list(values), "target": target, "class_name": name,
                 "score_label": label, "prediction": result["prediction"],
                 "original_prediction": float(original_scores[target]),
+                # the values are the data's row (not only: the prediction is the same)
+                "as_in_data": bool(np.array_equal(np.float32(values), self._X[self.instance])),
                 "outputs": array_payload(result["outputs"]),
                 "original_outputs": array_payload(original_outputs),
                 "methods": methods,
@@ -331,9 +364,9 @@ class FeatureImportance(ComputeWidget):
         index = sample_index(len(self._X), MAX_ROWS, self._seed + 2)
         rows = self._X[index]
         # progress over the stages, in model evaluations
-        perm_cost = 0 if self._permutation is not None or self._y is None else (
+        perm_cost = 0 if self._permutation is not None or self._permutation_reason else (
             self._X.shape[1] * self._repeats * len(rows))
-        shap_cost = 0 if target in self._shap_global else (
+        shap_cost = 0 if target in self._shap_global or target in self._shap_reasons else (
             len(shap_rows) * len(self._background) * min(self._samples + 2,
                                                          2 ** self._X.shape[1]))
         total = max(1, perm_cost + shap_cost)
@@ -341,19 +374,47 @@ class FeatureImportance(ComputeWidget):
         def stage(offset, cost):
             return lambda done, of: progress(offset + cost * done / max(of, 1), total)
 
+        # Each part on its own: one that cannot be computed on these data (an ExplainError,
+        # in plain words) keeps its reason and the others are still shown. An unexpected
+        # failure is raised once the others are shown (the widget's error line says it).
+        failures, failed = [], {}
+
+        def attempt(part, compute):
+            """(result, None), or (None, the reason); an unexpected failure's reason is only
+            shown (FAILED), not kept: the next run tries again."""
+            try:
+                return compute(), None
+            except Cancelled:
+                raise
+            except ExplainError as exc:
+                return None, str(exc)
+            except Exception as exc:  # noqa: BLE001 - raised below, after the others
+                failures.append(exc)
+                failed[part] = FAILED
+                return None, None
+
         if perm_cost:
-            self._permutation = permutation_importance(
-                self._adapter, rows, self._y[index], repeats=self._repeats, seed=self._seed,
-                progress=stage(0, perm_cost), cancel=cancelled)
+            self._permutation, self._permutation_reason = attempt(
+                "permutation", lambda: permutation_importance(
+                    self._adapter, rows, self._y[index], repeats=self._repeats,
+                    seed=self._seed, progress=stage(0, perm_cost), cancel=cancelled,
+                    feature_names=self.feature_names, class_names=self._rule_class_names()))
         if shap_cost:
-            self._shap_global[target] = mean_abs_shap(
+            shap, why = attempt("shap", lambda: mean_abs_shap(
                 self._adapter, shap_rows, target, self._background, samples=self._samples,
-                seed=self._seed, progress=stage(perm_cost, shap_cost), cancel=cancelled)
-        if self._surrogates is None:
-            self._surrogates = global_surrogates(
-                self._adapter, rows, feature_names=self.feature_names, seed=self._seed,
-                class_names=self._rule_class_names())
-        self._publish_global(target)
+                seed=self._seed, progress=stage(perm_cost, shap_cost), cancel=cancelled))
+            if shap is not None:
+                self._shap_global[target] = shap
+            elif why:
+                self._shap_reasons[target] = why
+        if self._surrogates is None and self._surrogates_reason is None:
+            self._surrogates, self._surrogates_reason = attempt(
+                "surrogates", lambda: global_surrogates(
+                    self._adapter, rows, feature_names=self.feature_names, seed=self._seed,
+                    class_names=self._rule_class_names()))
+        self._publish_global(target, failed)
+        if failures:
+            raise failures[0]
 
     def _rule_class_names(self):
         if self.task != "classification":
@@ -362,16 +423,20 @@ class FeatureImportance(ComputeWidget):
             return self._binary_names or ["0", "1"]
         return self.class_names
 
-    def _publish_global(self, target):
-        shap, exp = self._shap_global[target]
+    def _publish_global(self, target, failed=None):
+        shap, exp = self._shap_global.get(target, (None, None))
         class_name = self.class_names[target] if self.task == "classification" else ""
         with self.hold_sync():
-            self.importance = importance_view(shap, exp, self._permutation,
-                                              class_name=class_name,
-                                              rows=min(len(self._X), MAX_ROWS))
+            self.importance = importance_view(
+                shap, exp, self._permutation, class_name=class_name,
+                rows=min(len(self._X), MAX_ROWS),
+                reasons={"permutation": self._permutation_reason,
+                         "shap": self._shap_reasons.get(target),
+                         **{k: v for k, v in (failed or {}).items() if k != "surrogates"}})
             # one sigmoid column explains class 1; otherwise the target is the class
             self.surrogate = surrogate_view(
-                self._surrogates, 1 if self._adapter.num_classes == 1 else target)
+                self._surrogates, 1 if self._adapter.num_classes == 1 else target,
+                reason=self._surrogates_reason or (failed or {}).get("surrogates"))
 
     # -- static picture -----------------------------------------------------------------
     def to_png(self, path=None, dpi: int = 120) -> bytes:
@@ -391,9 +456,16 @@ class FeatureImportance(ComputeWidget):
             importance_bars(left, names, g["permutation_mean"], g["permutation_std"],
                             sort=self.sort, top_k=self.top_k, threshold=self.threshold,
                             title=f"drop in {g['metric']} when shuffled")
-        else:
+        elif g["mean_abs_shap"] is not None:
             importance_bars(left, names, g["mean_abs_shap"], sort=self.sort, top_k=self.top_k,
                             threshold=self.threshold, title="mean |SHAP value|")
+        else:  # neither could be computed on these data: say why where the bars would be
+            import textwrap
+
+            left.axis("off")
+            why = g["shap_reason"] or g["permutation_reason"] or "not computed"
+            left.text(0.5, 0.5, textwrap.fill(why, 48), ha="center", va="center",
+                      transform=left.transAxes)
         method = self.local_method if self.local_method in ROW_METHODS else "kernel_shap"
         entry = local[method]
         label = self.local.get("score_label", "prediction")

@@ -1,9 +1,12 @@
 // Global importance: one bar per feature (permutation importance or mean |SHAP|) and its
 // controls. Kind, sort, top-k and the threshold are view-only: they go out through setView
 // and the chart is redrawn here from data already in the browser. Until the kernel has
-// computed the importance, a Compute button stands in for the chart.
-import { h } from "../common/dom.js";
-import { arrayOf, clampTopK, globalCaption, mutedFlags, orderFeatures } from "./importance_logic.js";
+// computed the importance, a Compute button stands in for the chart. A kind that cannot be
+// computed on these data (no labels, a constant y, ...) says why under the chart, in the
+// kernel's words; notes say what the numbers mean on degenerate data (one class in y,
+// constant columns, every value 0).
+import { h, replaceChildren } from "../common/dom.js";
+import { arrayOf, clampTopK, globalCaption, globalMessages, mutedFlags, orderFeatures } from "./importance_logic.js";
 import { fontOf, hint, options, row } from "./elements.js";
 import { drawGlobalBars, s } from "./svg_bars.js";
 
@@ -23,6 +26,8 @@ function build({ setView, compute }) {
   const svg = s("svg", { class: "xw-chart", role: "img", "aria-label": "Global importance of each feature" });
   const chart = h("div", { class: "xw-chart-box", dataset: { testid: "global-chart" } }, [svg]);
   const caption = h("div", { class: "xw-caption", dataset: { testid: "global-caption" } });
+  const notes = h("div", { class: "xw-notes", dataset: { testid: "global-notes" } });
+  const reasons = h("div", { class: "xw-reasons", dataset: { testid: "global-reasons" } });
   const emptyText = h("span", { class: "xw-hint" });
   const computeButton = h("button", { type: "button", text: "Compute", dataset: { testid: "compute-global" },
     title: "Compute global importance and the surrogates (asks the kernel)", on: { click: () => compute() } });
@@ -31,23 +36,32 @@ function build({ setView, compute }) {
     row("Show", topK, topKLabel), row("Grey below", threshold, thresholdLabel)]);
   const el = h("section", { class: "xw-section" }, [
     h("h4", { text: "Global importance" }),
-    controls, empty, chart, caption,
+    controls, empty, chart, caption, notes, reasons,
     hint("Longer bars: the model leans more on that feature across the data (not only for this row)."),
   ]);
-  return { el, kind, sort, topK, topKLabel, threshold, thresholdLabel, svg, chart, caption, emptyText, computeButton, empty, controls };
+  return { el, kind, sort, topK, topKLabel, threshold, thresholdLabel, svg, chart, caption, notes, reasons, emptyText, computeButton, empty, controls };
 }
 
-/** Chart or "not computed yet" (with Compute, unless the kernel is busy computing). */
+/** Chart or "not computed yet" (with Compute, unless the kernel is busy computing, or it
+ *  said why neither kind can be computed: the reasons are shown instead). */
 function showEmpty(p, model) {
   const importance = model.get("importance") || {};
   const empty = !importance.permutation && !importance.shap;
   const busy = model.get("status") === "busy";
+  const explained = empty && Object.keys(importance.reasons || {}).length > 0;
   p.empty.hidden = !empty;
   p.chart.hidden = empty;
   p.controls.hidden = empty;
   p.caption.hidden = empty;
-  p.computeButton.hidden = !empty || busy;
-  p.emptyText.textContent = busy ? "Computing global importance…" : "Global importance is not computed yet.";
+  p.computeButton.hidden = !empty || busy || explained;
+  p.emptyText.textContent = busy ? "Computing global importance…"
+    : explained ? "Global importance cannot be computed on these data:" : "Global importance is not computed yet.";
+}
+
+/** One muted line per message (user text: set as text); hidden when there is none. */
+function lines(el, texts) {
+  replaceChildren(el, texts.map((text) => h("div", { class: "xw-hint", text })));
+  el.hidden = texts.length === 0;
 }
 
 /** The importance kind shown: the chosen one when computed, else one that is. */
@@ -59,6 +73,7 @@ function currentKind(importance, wanted) {
 function syncControls(p, model, count) {
   const k = clampTopK(model.get("top_k"), count);
   p.topK.max = String(Math.max(1, count));
+  p.topK.disabled = count <= 1; // one feature: nothing to choose
   p.topK.value = String(k);
   p.topKLabel.textContent = `${k} of ${count}`;
   p.sort.value = model.get("sort");
@@ -71,11 +86,18 @@ function draw(p, model, width) {
   showEmpty(p, model);
   const importance = model.get("importance") || {};
   const kind = currentKind(importance, model.get("importance_kind"));
-  for (const option of p.kind.options) option.disabled = !importance[option.value];
+  const why = (importance.reasons || {});
+  for (const option of p.kind.options) {
+    option.disabled = !importance[option.value];
+    option.title = option.disabled && why[option.value] ? String(why[option.value]) : "";
+  }
   p.kind.value = kind;
   const info = importance[kind];
   const names = model.get("feature_names") || [];
   const scores = info ? arrayOf(kind === "permutation" ? info.mean : info.mean_abs) : null;
+  const messages = globalMessages(importance, kind, scores);
+  lines(p.notes, messages.notes);
+  lines(p.reasons, messages.reasons);
   syncControls(p, model, scores ? scores.length : names.length);
   if (!scores) {
     p.caption.textContent = "";

@@ -91,7 +91,9 @@ export const OTHER = "(other)"; // data-feature of the folded step
  * their sum, index -1; fold: false drops them), as plotting.waterfall does. Waterfall (sumsToPrediction): steps walk
  * from `base`: start = the running total before the step, end = after it; `final` =
  * base + sum. Otherwise plain bars from 0 (start 0, end value). `domain` [min, max] holds
- * every start and end, the base and the final value (and 0 for plain bars).
+ * every start and end, the base and the final value (and 0 for plain bars); when all of
+ * these are one value d (every step 0, up to 1e-9 of d), it is [0, d] (or [d, 0]; [0, 1]
+ * for d = 0).
  */
 export function waterfall(values, { names = [], base = 0, sumsToPrediction = true, maxSteps = 12, fold = true, errors = null } = {}) {
   const v = Array.from(values, (x) => (Number.isFinite(x) ? x : 0));
@@ -119,8 +121,11 @@ export function waterfall(values, { names = [], base = 0, sumsToPrediction = tru
   const ends = steps.flatMap((s) => [s.start, s.end - s.error, s.end + s.error]);
   const final = waterfallMode ? total : null;
   const extra = waterfallMode ? [start0, total] : [0];
-  const domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
-  if (domain[0] === domain[1]) domain[1] = domain[0] + 1;
+  let domain = [Math.min(...ends, ...extra), Math.max(...ends, ...extra)];
+  // every step 0, or within rounding of it (a model whose output never moves): an axis from
+  // 0 to where the walk stays
+  const [lo, hi] = domain;
+  if (hi - lo <= 1e-9 * Math.max(1, Math.abs(lo), Math.abs(hi))) domain = hi > 0 ? [0, hi] : lo < 0 ? [lo, 0] : [0, 1];
   return { steps, base: waterfallMode ? start0 : null, final, domain, waterfall: waterfallMode };
 }
 
@@ -175,16 +180,21 @@ export function featureValueText(feature, value) {
   return formatValue(v, f.step);
 }
 
-/** "probability of 'malignant': 0.931 (original 0.712, +0.219)"; without the original when equal. */
+/**
+ * "probability of 'malignant': 0.931 (original 0.712, +0.219)". "(as in the data)" only when
+ * the kernel says the values are the data's row (`as_in_data`): the same prediction from
+ * other values is "(original 0.931, unchanged)", never "as in the data".
+ */
 export function predictionText(local) {
   if (!local || !Number.isFinite(local.prediction)) return "";
   const label = local.score_label || "prediction";
   const now = formatShort(local.prediction);
+  if (local.as_in_data === true) return `${label}: ${now} (as in the data)`;
   const was = local.original_prediction;
   if (!Number.isFinite(was)) return `${label}: ${now}`;
   const delta = local.prediction - was;
   const tiny = Math.abs(delta) <= 1e-6 * Math.max(1, Math.abs(was));
-  return tiny ? `${label}: ${now} (as in the data)` : `${label}: ${now} (original ${formatShort(was)}, ${formatSigned(delta)})`;
+  return `${label}: ${now} (original ${formatShort(was)}, ${tiny ? "unchanged" : formatSigned(delta)})`;
 }
 
 const METRICS = { accuracy: "accuracy", r2: "R²" };
@@ -201,6 +211,31 @@ export function globalCaption(kind, info) {
   const target = info.class_name ? `for class '${info.class_name}'` : "of the prediction";
   const how = info.exact ? "exact" : Number.isFinite(info.coalitions) ? `KernelSHAP, ${info.coalitions} coalitions per row` : "";
   return `Mean |SHAP value| ${target} over ${info.rows} rows${how ? ` (${how})` : ""}.`;
+}
+
+const KIND_NAMES = { permutation: "Permutation importance", shap: "Mean |SHAP value|" };
+
+/**
+ * What the global panel says besides its bars, in plain words (user text: set as text):
+ * `reasons`, why a kind is missing (the kernel's words, each once, after the kind's name
+ * unless they start with it), and `notes` on the kind shown: the kernel's notes
+ * (one class in y, constant columns) and "every value is 0" when it is.
+ */
+export function globalMessages(importance, kind, scores) {
+  const reasons = Object.entries((importance && importance.reasons) || {})
+    .filter(([k, why]) => why && !importance[k])
+    .map(([k, why]) => {
+      const name = KIND_NAMES[k] || k;
+      return String(why).startsWith(name) ? String(why) : `${name}: ${why}`;
+    });
+  const info = (importance && importance[kind]) || {};
+  const notes = Array.isArray(info.notes) ? info.notes.map(String) : [];
+  if (scores && scores.length && Array.from(scores).every((v) => v === 0)) {
+    notes.push(kind === "permutation"
+      ? "Every drop is 0: shuffling any one column never changes the score on these rows."
+      : "Every value is 0: no feature moves this output on these rows.");
+  }
+  return { reasons: [...new Set(reasons)], notes };
 }
 
 /** The line under the local chart: how the chosen method's numbers were made. */

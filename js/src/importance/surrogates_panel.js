@@ -1,6 +1,7 @@
 // Global surrogates: a decision tree and a linear model fitted to the model's own answers,
 // with how often they agree with it (fidelity), the tree's rules as text and the linear
-// model's largest coefficients as bars.
+// model's largest coefficients as bars. When they cannot be fitted on these rows (the model
+// gives every row the same answer, too few rows) the kernel's reason stands in their place.
 import { h } from "../common/dom.js";
 import { arrayOf, waterfall } from "./importance_logic.js";
 import { fontOf, hint } from "./elements.js";
@@ -10,7 +11,7 @@ const COEFFICIENTS_SHOWN = 8;
 
 function build() {
   const note = h("span", { class: "xw-hint" });
-  const empty = hint("Not computed yet.");
+  const empty = h("div", { class: "xw-hint", text: "Not computed yet.", dataset: { testid: "surrogate-reason" } });
   const treeFidelity = h("div", { dataset: { testid: "tree-fidelity" } });
   const linearFidelity = h("div", { dataset: { testid: "linear-fidelity" } });
   const rules = h("pre", { class: "xw-rules", dataset: { testid: "rules" } });
@@ -33,10 +34,14 @@ function build() {
 const fidelity = (v) => (Number.isFinite(v) ? v.toFixed(2) : "n/a");
 
 function drawCoefficients(p, sg, names, width) {
-  const coefficients = arrayOf((sg.linear || {}).coefficients);
+  const linear = sg.linear || {};
+  const coefficients = arrayOf(linear.coefficients);
   p.svgBox.hidden = !coefficients;
-  p.coefficientNote.hidden = !coefficients;
-  if (!coefficients) return;
+  p.coefficientNote.hidden = !coefficients && !linear.reason;
+  if (!coefficients) {
+    p.coefficientNote.textContent = linear.reason ? String(linear.reason) : ""; // e.g. a class never predicted
+    return;
+  }
   const w = waterfall(coefficients, { names, sumsToPrediction: false, maxSteps: COEFFICIENTS_SHOWN, fold: false });
   drawSteps(p.svg, w, { width, family: fontOf(p.el), row: 16, testid: "coefficient", label: (st) => [st.name] });
   p.coefficientNote.textContent = `The ${w.steps.length} largest coefficients of the linear surrogate, on standardised features` +
@@ -48,6 +53,7 @@ function draw(p, model, width) {
   const has = Boolean(sg.tree || sg.linear);
   p.empty.hidden = has;
   p.body.hidden = !has;
+  p.empty.textContent = sg.reason ? String(sg.reason) : "Not computed yet.";
   p.note.textContent = has ? `(fitted to the model's predictions, fidelity on ${sg.held_out_rows} held-out rows)` : "";
   if (!has) return;
   const label = sg.fidelity_label || (sg.kind === "regression" ? "R²" : "agreement");

@@ -22,6 +22,12 @@ function featureRow(feature, name, on) {
   input.addEventListener("input", edit);
   input.addEventListener("change", () => { edit(); on.release(); });
   input.addEventListener("pointerdown", on.grab);
+  // a constant column (min == max, or one level): nothing to move, and it says so
+  const levels = feature.kind === "categorical" ? (feature.values || []).length : null;
+  if (levels !== null ? levels <= 1 : !(Number(feature.max) > Number(feature.min))) {
+    input.disabled = true;
+    input.title = "Constant in the data: the only value seen, nothing to move.";
+  }
   const label = h("span", { class: "xw-value" });
   const revert = h("button", { type: "button", class: "xw-revert", text: "↺",
     dataset: { testid: "whatif-revert", feature: name }, on: { click: on.revert } });
