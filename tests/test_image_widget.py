@@ -49,7 +49,8 @@ def test_initial_state_shows_the_top_class_explanation(widget, small):
     probs = model.predict(x[:1], verbose=0)[0]
     top = widget.top_classes
     assert [c["index"] for c in top] == list(np.argsort(probs)[::-1][:4])
-    np.testing.assert_allclose([c["probability"] for c in top], np.sort(probs)[::-1], rtol=1e-5)
+    np.testing.assert_allclose([c["value"] for c in top], np.sort(probs)[::-1], rtol=1e-5)
+    assert {c["value_kind"] for c in top} == {"probability"}
     info = widget.heatmap_info
     assert info["target"] == exp.targets[0] and info["signed"] is True
     assert info["caption"].startswith(f"Integrated Gradients for class '{widget.class_names[info['target']]}' (score ")

@@ -2,7 +2,11 @@
 
 The adapter finds, without modifying the user's model:
 
-* the input shape and the output ("head") to explain, for single- and multi-output models;
+* the input shape and the output ("head") to explain, for single- and multi-output models
+  (named by its index, its output name, its dict key or the name of the layer that makes it);
+* what the head's numbers are (``value_kind``): probabilities (it ends in softmax or
+  sigmoid), scores (several units without one: logits) or a value (a regression head: one
+  unit without a final sigmoid; one unit with a sigmoid is a binary classifier);
 * the pre-softmax score when the head ends in softmax (or sigmoid), so gradients are not
   squashed by the normalisation; ``output="probability"`` explains the probability instead;
 * every layer, also inside nested models (a backbone used as a layer), so that Grad-CAM can
@@ -177,7 +181,8 @@ class ModelAdapter:
     model: a built Keras 3 model (Sequential, functional, or one that contains those).
     output: ``"logit"`` (default) explains the score before a final softmax/sigmoid, found
         without changing the model; ``"probability"`` explains the model's own output.
-    head: for models with several outputs, which one to explain (name or index).
+    head: for models with several outputs, which one to explain: its index, its output name
+        (a dict key for dict outputs) or the name of the layer that makes it.
     """
 
     def __init__(self, model, output: str = "logit", head: int | str | None = None):
@@ -210,6 +215,7 @@ class ModelAdapter:
         self.num_classes = int(self._head_tensor_shape()[-1] or 1)
         self._range_warned = False  # the 0..255 warning is given once per model
         self._unsafe_names: bool | None = None
+        self.value_kind = self._value_kind()
         self._layers: list[LayerInfo] | None = None
 
     # ----------------------------------------------------------------- structure
@@ -237,15 +243,47 @@ class ModelAdapter:
 
     @property
     def output_names(self) -> list[str]:
+        """Keras' names of the outputs (for a Sequential model, the tensors' names)."""
         names = getattr(self.model, "output_names", None)
         if names:
             return list(names)
         return [getattr(t, "name", f"output_{i}") for i, t in enumerate(self.model.outputs)]
 
-    def _resolve_head(self, head):
+    @property
+    def head_names(self) -> list[str]:
+        """One display name per output: its dict key (dict outputs), else the name of the
+        layer that makes it (a Sequential model's output is called "keras_tensor_27", its
+        last layer "age"), else Keras' output name."""
+        return [names[0] for names in self._head_aliases()]
+
+    def _head_aliases(self) -> list[list[str]]:
+        """For each output, the names ``head=`` accepts, the display name first."""
         outputs = list(getattr(self.model, "outputs", None) or [])
-        n = len(outputs)
-        names = self.output_names
+        keys: dict[int, str] = {}
+        struct = getattr(self.model, "_outputs_struct", None)
+        if isinstance(struct, dict):
+            for key, tensor in struct.items():
+                for i, t in enumerate(outputs):
+                    if t is tensor:
+                        keys[i] = str(key)
+        keras_names = self.output_names
+        aliases = []
+        for i, tensor in enumerate(outputs):
+            history = getattr(tensor, "_keras_history", None)
+            layer = getattr(getattr(history, "operation", None), "name", None)
+            names = [keys.get(i), layer, keras_names[i] if i < len(keras_names) else None,
+                     getattr(tensor, "name", None)]
+            aliases.append(list(dict.fromkeys(n for n in names if n)) or [f"output_{i}"])
+        shown = [names[0] for names in aliases]
+        for i, names in enumerate(aliases):  # one layer making two outputs: tell them apart
+            if shown.count(names[0]) > 1:
+                names.insert(0, f"{names[0]}[{i}]")
+        return aliases
+
+    def _resolve_head(self, head):
+        aliases = self._head_aliases()
+        n = len(aliases)
+        names = [a[0] for a in aliases]
         if head is None:
             if n > 1:
                 raise ExplainError(
@@ -259,10 +297,23 @@ class ModelAdapter:
                 )
             return int(head), names[int(head)]
         if isinstance(head, str):
-            if head not in names:
-                raise ExplainError(f"no output named {head!r}; the model's outputs are {names}.")
-            return names.index(head), head
+            for i, accepted in enumerate(aliases):
+                if head in accepted:
+                    return i, names[i]
+            raise ExplainError(f"no output named {head!r}; the model's outputs are {names} "
+                               "(an output's index, its name or its layer's name).")
         raise ExplainError(f"head must be an output name or index, got {head!r}.")
+
+    def _value_kind(self) -> str:
+        """What the head's numbers are, for display (see the module docstring)."""
+        if self.final_activation is not None:  # softmax, or sigmoid (one unit: binary)
+            return "probability"
+        return "value" if self.num_classes == 1 else "score"
+
+    @property
+    def is_regression(self) -> bool:
+        """One output unit and no final sigmoid: the head predicts a value, not a class."""
+        return self.value_kind == "value"
 
     def _head_tensor_shape(self):
         return tuple(self.model.outputs[self.head_index].shape)
@@ -404,11 +455,20 @@ class ModelAdapter:
         )
 
     def class_names(self, names=None) -> list[str]:
-        """One display name per class: the given ones (checked) or "0", "1", ..."""
+        """One display name per output unit: the given ones (checked) or "0", "1", ...
+
+        A regression head's one unit is named after the head; one sigmoid unit is the
+        probability of class 1, so it is called "1", or the second of two names given."""
         k = self.num_classes
         if names is None:
+            if self.is_regression:
+                return [self.head_name]
+            if k == 1 and self.final_activation == "sigmoid":
+                return ["1"]
             return [str(i) for i in range(k)]
         names = [str(n) for n in names]
+        if k == 1 and self.final_activation == "sigmoid" and len(names) == 2:
+            return names[1:]
         if len(names) != k:
             raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
                                "classes.")
@@ -460,12 +520,7 @@ class ModelAdapter:
         computation, so gradients can be taken with respect to them.
         """
         if not capture and self._strip is None and not self._scope_unsafe_names():
-            out = self.model(x, training=False)
-            if isinstance(out, dict):
-                out = out[self.head_name]
-            elif isinstance(out, (list, tuple)):
-                out = out[self.head_index]
-            return out, []
+            return self._head_of(self.model(x, training=False)), []
         if self.graph is None:
             raise ExplainError(
                 f"{type(self.model).__name__} is a subclassed model, whose layers cannot be "
@@ -484,13 +539,7 @@ class ModelAdapter:
                 model = model.get_layer(name)
                 descend.add(id(model))
             targets[id(info.layer)] = info
-        outputs = _run_graph(self.model, x, descend, targets, captured, strip_op)
-        if isinstance(outputs, dict):
-            out = outputs[self.head_name]
-        elif isinstance(outputs, (list, tuple)):
-            out = outputs[self.head_index]
-        else:
-            out = outputs
+        out = self._head_of(_run_graph(self.model, x, descend, targets, captured, strip_op))
         missing = [info.name for info in capture if id(info.layer) not in captured]
         if missing:
             raise ExplainError(
@@ -498,6 +547,13 @@ class ModelAdapter:
                 "choose a layer the prediction depends on."
             )
         return out, [captured[id(info.layer)] for info in capture]
+
+    def _head_of(self, outputs):
+        """The explained head among a model call's outputs (a dict's values are in the
+        order of ``model.outputs``: Keras flattens it by sorted keys)."""
+        if isinstance(outputs, (dict, list, tuple)):
+            return _keras().tree.flatten(outputs)[self.head_index]
+        return outputs
 
     def function(self, key, build: Callable[[], Callable]):
         """The compiled function stored under ``key``, built on first use."""
@@ -545,13 +601,14 @@ class ModelAdapter:
         parts = [fn(x[i : i + batch_size]).numpy() for i in range(0, len(x), batch_size)]
         return np.concatenate(parts).reshape(len(x), -1)
 
-    def probabilities(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """What the model's head outputs for display: probabilities when it ends in softmax or
-        sigmoid (recomputed from the explained logits, which is exact), else the raw output."""
-        return self.to_probabilities(self.scores(x, batch_size))
+    def outputs(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """What the model's head outputs, for display: probabilities when it ends in softmax
+        or sigmoid (recomputed from the explained logits, which is exact), else the raw
+        output (scores or a value). ``value_kind`` says which."""
+        return self.to_outputs(self.scores(x, batch_size))
 
-    def to_probabilities(self, scores: np.ndarray) -> np.ndarray:
-        """Explained scores -> what the head outputs (see :meth:`probabilities`)."""
+    def to_outputs(self, scores: np.ndarray) -> np.ndarray:
+        """Explained scores -> what the head outputs (see :meth:`outputs`)."""
         if self._strip is None:
             return scores
         if self.final_activation == "sigmoid":
@@ -559,6 +616,10 @@ class ModelAdapter:
         z = scores - scores.max(axis=-1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
+
+    # the old names: probabilities only when ``value_kind == "probability"``
+    probabilities = outputs
+    to_probabilities = to_outputs
 
 
 def _shape_fits(shape, expected) -> bool:

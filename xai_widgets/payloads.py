@@ -15,6 +15,7 @@ from .explainers import Explanation, get_method
 from .explainers.activations import channel_contributions, quantize, weight_views
 
 TOP_K = 5  # classes offered as buttons (the rest through the view's class menu)
+VALUE_KINDS = ("probability", "score", "value")  # what a head's numbers are (value_kind)
 
 
 def score_word(score_kind: str) -> str:
@@ -22,29 +23,56 @@ def score_word(score_kind: str) -> str:
     return "probability" if score_kind == "probability" else "score"
 
 
-def caption(label: str, class_name: str, score: float, score_kind: str, signed: bool) -> str:
-    """The one-line reading of a heatmap, in plain words."""
-    what = score_word(score_kind)
-    head = f"{label} for class '{class_name}' ({what} {score:.3g})"
+def subject(name: str, value_kind: str) -> str:
+    """What an explanation is of: "class 'cow'", or "the predicted value of 'age'" for a
+    regression head (``name`` is then the head's name)."""
+    if value_kind == "value":
+        return f"the predicted value of '{name}'"
+    return f"class '{name}'"
+
+
+def reading(name: str, score: float, score_kind: str, value_kind: str) -> str:
+    """What is explained, with its number: "class 'cow' (score 12.3)", "class 'cow'
+    (probability 0.931)", or "the predicted value of 'age' (54.2)" for a regression head."""
+    if value_kind == "value":
+        return f"{subject(name, value_kind)} ({score:.3g})"
+    return f"{subject(name, value_kind)} ({score_word(score_kind)} {score:.3g})"
+
+
+def caption(label: str, class_name: str, score: float, score_kind: str, signed: bool,
+            value_kind: str = "score") -> str:
+    """The one-line reading of a heatmap, in plain words. For a regression head
+    (``value_kind="value"``) ``class_name`` is the head's name and ``score`` its value."""
+    what = "value" if value_kind == "value" else score_word(score_kind)
+    head = f"{label} for {reading(class_name, score, score_kind, value_kind)}"
     if signed:
         return f"{head}: warm pixels raise the {what}, cool ones lower it"
     return f"{head}: brighter pixels matter more"
 
 
-def top_classes(probabilities: np.ndarray, names: list[str], k: int = TOP_K,
+def top_classes(values: np.ndarray, names: list[str], *, value_kind: str, k: int = TOP_K,
                 shown: np.ndarray | None = None) -> list[dict]:
-    """The ``k`` most probable classes as ``{index, name, probability}``, ordered by
-    ``probabilities``; the probability printed is ``shown``'s (a what-if row's) if given."""
-    order = np.argsort(probabilities)[::-1][:k]
-    values = probabilities if shown is None else shown
-    return [{"index": int(i), "name": names[i], "probability": float(values[i])}
-            for i in order]
+    """The ``k`` largest of a head's outputs as ``{index, name, value, value_kind}``, ordered
+    by ``values``; the value printed is ``shown``'s (a what-if row's) if given.
+
+    ``value_kind`` (the adapter's) says what the numbers are: "probability" (the head ends
+    in softmax or sigmoid), "score" (logits: no softmax) or "value" (a regression head, one
+    entry named after the head). The view formats each entry by it."""
+    if value_kind not in VALUE_KINDS:
+        raise ValueError(f"value_kind must be one of {VALUE_KINDS}, got {value_kind!r}")
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    order = np.argsort(-values, kind="stable")[:k]
+    printed = values if shown is None else np.asarray(shown, dtype=np.float64).reshape(-1)
+    return [{"index": int(i), "name": names[i], "value": float(printed[i]),
+             "value_kind": value_kind} for i in order]
 
 
 def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
-                 label: str | None = None) -> tuple[dict, dict]:
+                 label: str | None = None, *, value_kind: str) -> tuple[dict, dict]:
     """One input's heatmap as float16 bytes scaled to [-1, 1], and what the view says of it
-    (method, class, score and its kind, signs, the percentile cut-offs of |value|, caption)."""
+    (method, class, score and its kind, signs, the percentile cut-offs of |value|, caption).
+    ``value_kind`` is the head's (ModelAdapter.value_kind): "value" says "the predicted
+    value of '<head>'" instead of a class."""
     heat = exp.heatmaps[index]
     payload, scale = heatmap_payload(heat)
     label = label or get_method(exp.method).label
@@ -58,9 +86,12 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
         "label": label,
         "target": target,
         "class_name": name,
+        "head": exp.params.get("head", ""),
+        "value_kind": value_kind,
         "score": score,
         "score_kind": kind,
-        "score_word": score_word(kind),
+        "score_word": "value" if value_kind == "value" else score_word(kind),
+        "reading": reading(name, score, kind, value_kind),  # "class 'cow' (score 12.3)"
         "signed": bool(exp.signed),
         "scale": scale,
         "cutoffs": percentile_cutoffs(heat),
@@ -68,8 +99,8 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
         "max": float(finite.max()) if finite.size else 0.0,
         "layer": exp.params.get("layer") or "",
         "seconds": exp.seconds,
-        "caption": caption(label, name, score, kind, exp.signed),
-        "caption_magnitude": caption(label, name, score, kind, False),
+        "caption": caption(label, name, score, kind, exp.signed, value_kind),
+        "caption_magnitude": caption(label, name, score, kind, False, value_kind),
     }
 
 

@@ -6,8 +6,11 @@ One notebook, several widgets (a notebook start costs ~30 s):
   a failed request keeps its error in view (the status and error sit above the pictures);
   compare mode: one panel per method, the asked method once, each with its own scale.
 - big: a 1024x1024 image and 1000 classes: the picture is scaled down into the widget, the
-  controls stay in view, every class can be picked from the menu.
+  controls stay in view, every class can be picked from the menu; its logits are "scores:",
+  never percentages.
 - many: 32 thumbnails.
+- heads: a softmax head and a regression head; the Output menu switches to the regression
+  head, which shows its predicted value and no class buttons.
 Screenshots: test-artifacts/browser/image-view-*.png.
 """
 
@@ -57,6 +60,14 @@ cutoff = overlay.threshold_cutoff(decode_payload(c.heatmap_info["cutoffs"]), c.t
 rgba = overlay.colorize(values, s["cmap"], s["signed"], s["absolute"], cutoff, s["fade"])
 print(json.dumps(rgba.tolist()))
 """
+HEADS = """
+keras.utils.set_random_seed(1)
+inp = keras.Input(x.shape[1:])
+hid = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3, activation="relu", name="conv")(inp))
+two = keras.Model(inp, [keras.layers.Dense(3, activation="softmax", name="kind")(hid), keras.layers.Dense(1, name="age")(hid)])
+heads = xw.ImageExplainer(two, x[:2], head="kind", class_names={"kind": ["cat", "dog", "<i>cow</i>"]}, method="saliency")
+heads
+"""
 MANY = """
 many = xw.ImageExplainer(model, x[:32], class_names=names, method="gradient_x_input")
 many
@@ -84,7 +95,7 @@ def in_viewport(page, locator) -> bool:
 
 
 def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, screenshot):
-    nb = open_notebook("image_view.ipynb", [SETUP, BIG, MANY, COLOURS])
+    nb = open_notebook("image_view.ipynb", [SETUP, BIG, MANY, COLOURS, HEADS])
     nb.run_all(timeout=300)
     w = widget(page, 0)
     idle(w)
@@ -163,6 +174,10 @@ def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, scree
     b.locator("[data-testid=caption]").filter(has_text="class <999>").wait_for(timeout=120_000)
     assert nb.execute("print(int(big.explanation.targets[0]))").strip() == "999"
     assert page.locator(f"{ROOT} i").count() == 0
+    kinds = b.locator("[data-testid=classes]")  # no softmax: scores, never percentages
+    assert kinds.get_attribute("data-kind") == "score"
+    assert kinds.locator("[data-testid=output-kind]").inner_text() == "scores:"
+    assert "%" not in kinds.inner_text()
     screenshot(page, "image-view-1024", show=b)
 
     # -- 32 thumbnails: one scrolling strip; the picture still shows
@@ -191,4 +206,18 @@ def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, scree
     assert (centres[~visible][:, 3] == 0).all()
     assert c.locator("canvas[data-testid=colorbar]").get_attribute("data-cmap") == "PuOr"
     screenshot(page, "image-view-colours", show=c)
+
+    # -- two heads: the Output menu asks for the regression head, which is called a value
+    t = widget(page, 4)
+    idle(t)
+    t.scroll_into_view_if_needed()
+    assert t.locator("[data-testid=classes]").get_attribute("data-kind") == "probability"
+    assert t.locator("[data-testid=class-option]").nth(1).inner_text().endswith("%")
+    t.locator("select[data-testid=head]").select_option("age")
+    shows(t, "for the predicted value of 'age'")
+    assert t.locator("[data-testid=class-option]").count() == 0
+    assert t.locator("[data-testid=head-output]").inner_text().startswith("Predicted value of 'age': ")
+    assert nb.execute("print(heads.head, heads.target, heads.explanation.params['head'])").strip() == "age -1 age"
+    assert page.locator(f"{ROOT} i").count() == 0
+    screenshot(page, "image-view-regression-head", show=t)
     assert not page.page_errors, page.page_errors

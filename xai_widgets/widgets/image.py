@@ -2,9 +2,13 @@
 
 View-only controls (opacity, threshold, colormap, signed/absolute, heatmap alone) are handled
 in the browser from the data already there; their traits are synced back (debounced) so that
-Python and ``to_png()`` see the current view. Controls that need the model (method, target,
-options, image, compare) change traits here, which computes through ``explain()``; results are
-cached per (image, method, target, options).
+Python and ``to_png()`` see the current view. Controls that need the model (head, method,
+target, options, image, compare) change traits here, which computes through ``explain()``;
+results are cached per (head, image, method, target, options).
+
+What the numbers are travels with them: ``top_classes`` entries carry the head's
+``value_kind`` ("probability" when it ends in softmax or sigmoid, "score" for logits, "value"
+for a regression head, whose one entry is its predicted value, named after the head).
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from .._encode import png_bytes
 from ..errors import Cancelled, ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
-from ..payloads import heatmap_view, top_classes
+from ..payloads import heatmap_view, subject, top_classes
 from ._base import STATIC, ComputeWidget, check_target
 
 CACHE_SIZE = 64
 CACHE_BYTES = 256 * 2**20  # cached explanations hold inputs and attributions: cap their size
-REQUEST = ("index", "method", "target", "options", "compare")  # the traits that ask the kernel
+# the traits that ask the kernel (the head first: restoring it resets the target)
+REQUEST = ("head", "index", "method", "target", "options", "compare")
 
 
 class ImageExplainer(ComputeWidget):
@@ -32,6 +37,7 @@ class ImageExplainer(ComputeWidget):
 
     >>> w = ImageExplainer(model, images, class_names=names)
     >>> w.method = "gradcam"; w.target = 3
+    >>> w.head = "age"           # another output of a multi-output model (see ``heads``)
     >>> w.explanation            # the Explanation shown
     >>> w.to_png("figure.png")   # the current view with colorbar and caption
     """
@@ -44,8 +50,10 @@ class ImageExplainer(ComputeWidget):
     image_sizes = traitlets.List(traitlets.List(traitlets.Int())).tag(sync=True)  # [H, W]
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
     methods = traitlets.Dict().tag(sync=True)  # the registry's image methods
+    heads = traitlets.List(traitlets.Unicode()).tag(sync=True)  # the model's outputs, by name
     layers = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # what is asked for (kernel work); after a cancel or a failure they go back to `shown`
+    head = traitlets.Unicode("").tag(sync=True)  # the explained output; a change resets target
     index = traitlets.Int(0).tag(sync=True)
     method = traitlets.Unicode("integrated_gradients").tag(sync=True)
     target = traitlets.Int(-1).tag(sync=True)  # -1: the top class
@@ -70,19 +78,21 @@ class ImageExplainer(ComputeWidget):
     def __init__(self, model, images, class_names=None, *, method="integrated_gradients",
                  target=None, options=None, output="logit", head=None, batch_size=32):
         self._adapter = adapt(model, output=output, head=head)
+        self._output = output
         x = self._adapter.validate_inputs(images)
         if x.ndim not in (3, 4):
             raise ExplainError(
                 f"ImageExplainer shows images (N, H, W[, C]); the model's input is {x.shape}. "
                 "Use FeatureImportance for tabular models."
             )
-        names = self._adapter.class_names(class_names)
         offered = methods(kind="image")
         self._check_method(method, offered)
         self._x = x
         self._model = model
         self._batch_size = batch_size
-        self._probabilities = self._adapter.probabilities(x)
+        self._heads: dict[str, tuple] = {}  # head -> (adapter, class names, outputs per image)
+        self._class_names = self._check_class_names(class_names)
+        names = self._head(self._adapter.head_name)[1]
         self._cache: collections.OrderedDict = collections.OrderedDict()
         self._current: Explanation | None = None
         self._compared: list[Explanation] = []
@@ -98,6 +108,8 @@ class ImageExplainer(ComputeWidget):
             class_names=names,
             methods=offered,
             layers=spatial,
+            heads=self._adapter.head_names,
+            head=self._adapter.head_name,
             method=method,
             target=-1 if target is None else int(target),
             options=dict(options or {}),
@@ -121,6 +133,51 @@ class ImageExplainer(ComputeWidget):
     @property
     def inputs(self) -> np.ndarray:
         return self._x
+
+    # -- heads --------------------------------------------------------------------------
+    def _check_class_names(self, class_names) -> dict:
+        """{head: names}: a list names the head given; a dict names any of the outputs (by
+        index or name). Counts are checked now, before anything is computed. The classes of
+        a head without names are "0", "1", ..."""
+        if class_names is None:
+            return {}
+        if not isinstance(class_names, dict):
+            class_names = {self._adapter.head_name: class_names}
+        named = {}
+        for key, names in class_names.items():
+            label = self._adapter.head_names[self._adapter._resolve_head(key)[0]]
+            self._head_adapter(label).class_names(names)  # a clear error if they do not fit
+            named[label] = names
+        return named
+
+    def _head_adapter(self, label: str):
+        if label == self._adapter.head_name:
+            return self._adapter
+        return adapt(self._model, output=self._output, head=label)
+
+    def _head(self, label: str) -> tuple:
+        """(adapter, class names, the head's outputs for every image) of one output."""
+        if label not in self._heads:
+            adapter = self._head_adapter(label)
+            names = adapter.class_names(self._class_names.get(label))
+            self._heads[label] = (adapter, names, adapter.outputs(self._x))
+        return self._heads[label]
+
+    def _use_head(self, label: str):
+        """Ask about another output: its classes, its top outputs; the target goes back to
+        the top class (another head's class index means nothing here)."""
+        if label == self._adapter.head_name:
+            return
+        adapter, names, _ = self._head(label)
+        self._adapter = adapter
+        restoring, self._restoring = self._restoring, True  # no request of their own
+        try:
+            with self.hold_sync():
+                self.target = -1
+                self.class_names = names
+                self._update_top_classes()
+        finally:
+            self._restoring = restoring
 
     # -- reacting to changes ------------------------------------------------------------
     @staticmethod
@@ -152,6 +209,19 @@ class ImageExplainer(ComputeWidget):
     def _check_target(self, proposal):
         return check_target(self._adapter, proposal["value"])
 
+    @traitlets.validate("head")
+    def _validate_head(self, proposal):
+        if proposal["value"] not in self.heads:
+            raise traitlets.TraitError(f"no output named {proposal['value']!r}; the model's "
+                                       f"outputs are {self.heads}.")
+        return proposal["value"]
+
+    @traitlets.observe("head")
+    def _head_changed(self, change):
+        self._use_head(change["new"])
+        if not self._restoring:
+            self._explain_now()
+
     @traitlets.validate("index")
     def _check_index(self, proposal):
         value = proposal["value"]
@@ -180,24 +250,29 @@ class ImageExplainer(ComputeWidget):
         self._explain_now()
 
     def _update_top_classes(self):
-        self.top_classes = top_classes(self._probabilities[self.index], self.class_names)
+        adapter, names, outputs = self._head(self._adapter.head_name)
+        self.top_classes = top_classes(outputs[self.index], names,
+                                       value_kind=adapter.value_kind)
 
     # -- computing ----------------------------------------------------------------------
     def _request(self) -> tuple:
-        return (self.index, self.method, self.target, dict(self.options), list(self.compare))
+        return (self.head, self.index, self.method, self.target, dict(self.options),
+                list(self.compare))
 
     def _explain_now(self):
         request = self._request()
         self._run("explain", lambda progress, cancelled: self._explain(request, progress,
                                                                        cancelled))
 
-    def _explanation(self, index, method, target, options, progress, cancelled) -> Explanation:
-        key = (index, method, target, tuple(sorted((k, repr(v)) for k, v in options.items())))
+    def _explanation(self, head, index, method, target, options, progress,
+                     cancelled) -> Explanation:
+        key = (head, index, method, target,
+               tuple(sorted((k, repr(v)) for k, v in options.items())))
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         exp = explain(
-            self._adapter, self._x[index:index + 1], method=method,
+            self._head(head)[0], self._x[index:index + 1], method=method,
             target=None if target == -1 else target, progress=progress, cancel=cancelled,
             **{"batch_size": self._batch_size, **options},
         )
@@ -208,26 +283,29 @@ class ImageExplainer(ComputeWidget):
         return exp
 
     def _explain(self, request, progress, cancelled):
-        index, method, target, options, compare = request
+        head, index, method, target, options, compare = request
         try:
-            current = self._explanation(index, method, target, options, progress, cancelled)
-            compared = [self._explanation(index, other, target, {}, progress, cancelled)
+            current = self._explanation(head, index, method, target, options, progress,
+                                        cancelled)
+            compared = [self._explanation(head, index, other, target, {}, progress, cancelled)
                         for other in compare if other != method]
         except BaseException as exc:
             if not self._superseded():  # a newer request replaced this one: nothing to undo
                 self._restore_request(request, exc)
             raise
-        names = self.class_names
+        adapter, names, _ = self._head(head)
+        kind = adapter.value_kind
         with self.hold_sync():
             self._current, self._compared = current, compared
             self._shown_request = request
-            self.heatmap, self.heatmap_info = heatmap_view(current, names)
+            self.heatmap, self.heatmap_info = heatmap_view(current, names, value_kind=kind)
             self.compare_heatmaps = [
                 {"heatmap": payload, "info": info}
-                for payload, info in (heatmap_view(exp, names) for exp in compared)
+                for payload, info in (heatmap_view(exp, names, value_kind=kind)
+                                      for exp in compared)
             ]
             self.shown = {
-                "index": index, "method": method, "target": target,
+                "head": head, "index": index, "method": method, "target": target,
                 "class_index": int(current.targets[0]), "options": dict(options),
                 "compare": [exp.method for exp in compared],
                 "label": get_method(method).label,
@@ -240,17 +318,18 @@ class ImageExplainer(ComputeWidget):
         shown = self._shown_request
         if shown is None:
             return  # nothing shown yet (the first explanation): the error says it all
-        asked = get_method(request[1]).label
-        what = self.shown.get("label", shown[1])
-        name = self.class_names[self.shown.get("class_index", 0)]
+        asked = get_method(request[2]).label
+        what = self.shown.get("label", shown[2])
+        adapter, names, _ = self._head(shown[0])
+        name = subject(names[self.shown.get("class_index", 0)], adapter.value_kind)
         verb = "cancelled" if isinstance(exc, Cancelled) else "failed"
         self._restoring = True
         try:
             with self.hold_sync():
                 for key, value in zip(REQUEST, shown):
                     setattr(self, key, value)
-                self.notice = (f"{asked} {verb}: still showing {what} for class '{name}'"
-                               f" (image {shown[0]}).")
+                self.notice = (f"{asked} {verb}: still showing {what} for {name}"
+                               f" (image {shown[1]}).")
         finally:
             self._restoring = False
 
@@ -263,6 +342,7 @@ class ImageExplainer(ComputeWidget):
         from ..plotting import draw_heatmap
 
         exps = [self.explanation] + list(self._compared)
+        adapter, names, _ = self._head(self._shown_request[0])
         height, width = exps[0].inputs.shape[1:3]
         # each panel at least as many pixels as the image has (a large image is not shrunk)
         side = max(4.2, max(height, width) / dpi + 0.6)
@@ -277,7 +357,7 @@ class ImageExplainer(ComputeWidget):
                 colormap=self.colormap, absolute=self.absolute, threshold=self.threshold,
                 opacity=self.opacity, heatmap_only=self.heatmap_only)
             fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
-            _, info = heatmap_view(exp, self.class_names)
+            _, info = heatmap_view(exp, names, value_kind=adapter.value_kind)
             text = info["caption"] if signed else info["caption_magnitude"]
             ax.set_title(textwrap.fill(text, 58), fontsize=8)
         return fig

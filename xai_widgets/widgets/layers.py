@@ -40,6 +40,8 @@ class LayerBrowser(ComputeWidget):
     image = traitlets.Bytes().tag(sync=True)
     image_size = traitlets.List(traitlets.Int()).tag(sync=True)
     class_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    heads = traitlets.List(traitlets.Unicode()).tag(sync=True)  # the model's outputs, by name
+    head = traitlets.Unicode("").tag(sync=True)  # the explained one (fixed: see _fixed_head)
     top_classes = traitlets.List(traitlets.Dict()).tag(sync=True)
     target = traitlets.Int(-1).tag(sync=True)
     layers = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -81,7 +83,7 @@ class LayerBrowser(ComputeWidget):
         first = -1 if target is None else int(target)
         acts, grads, scores, resolved = self._probe.run(x, None if first == -1 else first)
         self._passes[first] = (acts, grads, int(resolved[0]))
-        probs = self._adapter.to_probabilities(scores)[0]
+        outputs = self._adapter.to_outputs(scores)[0]
         if layer is None:
             try:
                 layer = "/".join(self._adapter.default_spatial_layer().path)
@@ -91,7 +93,9 @@ class LayerBrowser(ComputeWidget):
             image=png_bytes(x[0]) if x.ndim in (3, 4) else b"",
             image_size=list(x.shape[1:3]) if x.ndim in (3, 4) else [],
             class_names=names,
-            top_classes=top_classes(probs, names),
+            heads=self._adapter.head_names,
+            head=self._adapter.head_name,
+            top_classes=top_classes(outputs, names, value_kind=self._adapter.value_kind),
             target=-1 if target is None else int(target),
             layers=[row.as_dict() for row in self._rows.values()],
             layer=self._check_layer(layer),
@@ -135,6 +139,14 @@ class LayerBrowser(ComputeWidget):
             return self._check_layer(proposal["value"])
         except ExplainError as exc:
             raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.validate("head")
+    def _fixed_head(self, proposal):
+        if proposal["value"] != self._adapter.head_name:
+            raise traitlets.TraitError(
+                f"this LayerBrowser explains the output {self._adapter.head_name!r}; make "
+                f"another with head={proposal['value']!r} to see that one.")
+        return proposal["value"]
 
     @traitlets.validate("target")
     def _validate_target(self, proposal):
@@ -184,6 +196,7 @@ class LayerBrowser(ComputeWidget):
             exp = explain(self._adapter, self._x, method="gradcam", target=target,
                           layer=self.gradcam_layer, progress=progress, cancel=cancelled)
             payload, info = heatmap_view(exp, self.class_names,
-                                         label=f"Grad-CAM at {self.gradcam_layer}")
+                                         label=f"Grad-CAM at {self.gradcam_layer}",
+                                         value_kind=self._adapter.value_kind)
             self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer})
         return self._gradcams[key]

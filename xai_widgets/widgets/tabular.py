@@ -325,31 +325,25 @@ class FeatureImportance(ComputeWidget):
             result = explain_row(self._adapter, row, target, self._background,
                                  samples=self._samples, seed=self._seed, progress=progress,
                                  cancel=cancelled)
-            result["outputs"] = self._adapter.to_probabilities(
-                self._adapter.scores(row[None]))[0]
+            result["outputs"] = self._adapter.to_outputs(self._adapter.scores(row[None]))[0]
             self._local_cache[key] = result
             while len(self._local_cache) > CACHE_SIZE:
                 self._local_cache.popitem(last=False)
         self._local_cache.move_to_end(key)
         result = self._local_cache[key]
         original_scores = self._original_scores()
-        original_outputs = self._adapter.to_probabilities(original_scores[None])[0]
+        original_outputs = self._adapter.to_outputs(original_scores[None])[0]
         name = self.class_names[target] if self.task == "classification" else ""
-        kind = self._adapter.score_kind
-        if self.task == "regression":
-            label = "predicted value"
-        elif kind == "probability":
-            label = f"probability of '{name}'"
-        else:
-            label = f"{kind} of '{name}'"
         methods = row_methods_view(result, ROW_METHODS)
         with self.hold_sync():
             if self.task == "classification":
                 self.top_classes = top_classes(original_outputs, self.class_names,
+                                               value_kind=self._adapter.value_kind,
                                                shown=result["outputs"])
             self.local = {
                 "values": list(values), "target": target, "class_name": name,
-                "score_label": label, "prediction": result["prediction"],
+                "score_label": self._score_label(name), "head": self._adapter.head_name,
+                "value_kind": self._adapter.value_kind, "prediction": result["prediction"],
                 "original_prediction": float(original_scores[target]),
                 # the values are the data's row (not only: the prediction is the same)
                 "as_in_data": bool(np.array_equal(np.float32(values), self._X[self.instance])),
@@ -357,6 +351,21 @@ class FeatureImportance(ComputeWidget):
                 "original_outputs": array_payload(original_outputs),
                 "methods": methods,
             }
+
+    def _score_label(self, name: str) -> str:
+        """What ``prediction`` is: "probability of 'malignant'", "logit of 'malignant'"
+        (output="logit"), "score of 'cow'" (no softmax), "predicted value of 'price'"; with
+        the head's name when the model has several."""
+        adapter = self._adapter
+        if adapter.is_regression:
+            return f"predicted value of '{adapter.head_name}'"
+        kind = adapter.score_kind  # what `prediction` is: the explained number
+        word = "probability" if kind == "probability" else (
+            "logit" if kind.startswith("logit") else "score")
+        label = f"{word} of '{name}'"
+        if len(adapter.head_names) > 1:
+            label += f" (output '{adapter.head_name}')"
+        return label
 
     def _global_work(self, progress, cancelled):
         target = self.resolved_target()

@@ -38,6 +38,41 @@ export function formatProbability(p) {
   return formatShort(p);
 }
 
+/** A probability as a percentage, one decimal: "93.1%", "70.0%", "<0.1%", ">99.9%". */
+export function formatPercent(p) {
+  if (!Number.isFinite(p)) return String(p);
+  if (p > 0 && p < 1e-3) return "<0.1%";
+  if (p < 1 && p > 0.999) return ">99.9%";
+  return `${(p * 100).toFixed(1)}%`;
+}
+
+/**
+ * One of a head's outputs, printed by what it is (`value_kind`, sent with it by the kernel):
+ * "probability" -> "93.1%"; "score" (logits: no softmax) and "value" (a regression head's
+ * prediction) -> a number, "12.3", "-1.88", "54.2". Never a percentage of a non-probability.
+ */
+export function formatOutput(value, kind) {
+  return kind === "probability" ? formatPercent(value) : formatShort(value);
+}
+
+/** A `top_classes` entry {name, value, value_kind} as a class button: "cow 93.1%",
+ *  "cow 12.3" (a score: the button row says "scores:"). Entries of older kernels carried
+ *  only `probability`. */
+export function outputLabel(entry) {
+  const kind = entry.value_kind ?? "probability";
+  return `${entry.name} ${formatOutput(entry.value ?? entry.probability, kind)}`;
+}
+
+/** A head with one unit, in words (no class buttons): "Predicted value of 'age': 54.2"
+ *  (regression), "Probability of class 'dog': 23.1%" (one sigmoid unit: class 1). */
+export function outputSentence(entry) {
+  const kind = entry.value_kind ?? "probability";
+  const value = formatOutput(entry.value ?? entry.probability, kind);
+  if (kind === "value") return `Predicted value of '${entry.name}': ${value}`;
+  if (kind === "probability") return `Probability of class '${entry.name}': ${value}`;
+  return `Score of class '${entry.name}': ${value}`;
+}
+
 /** Parameter counts: "0", "950", "1.2k", "12k", "1.5M", "24M", "3.1G". */
 export function formatCount(n) {
   if (!Number.isFinite(n)) return "";

@@ -13,15 +13,20 @@ export function requestText(model) {
   const shown = model.get("shown") || {};
   const methods = model.get("methods") || {};
   const names = model.get("class_names") || [];
-  const asked = { index: model.get("index"), method: model.get("method"), target: model.get("target") };
+  const asked = { index: model.get("index"), method: model.get("method"), target: model.get("target"), head: model.get("head") };
   const compare = (model.get("compare") || []).filter((m) => m !== asked.method);
+  const sameHead = (shown.head ?? asked.head) === asked.head;
   const same = shown.method === asked.method && shown.target === asked.target && shown.index === asked.index &&
-    sameJSON(shown.compare || [], compare) && sameJSON(shown.options || {}, model.get("options") || {});
+    sameHead && sameJSON(shown.compare || [], compare) && sameJSON(shown.options || {}, model.get("options") || {});
   if (same || !shown.method) return "";
   const label = (methods[asked.method] || {}).label || asked.method;
-  const cls = asked.target === -1 ? "the top class" : `class '${names[asked.target] ?? asked.target}'`;
+  const regression = ((model.get("top_classes") || [])[0] || {}).value_kind === "value";
+  const cls = regression ? `the predicted value of '${names[0] ?? asked.head}'`
+    : asked.target === -1 ? "the top class" : `class '${names[asked.target] ?? asked.target}'`;
   const options = sameJSON(shown.options || {}, model.get("options") || {}) ? "" : " with new options";
-  const what = `${label}${options} for ${cls}${asked.index !== shown.index ? ` (image ${asked.index})` : ""}`;
+  const where = [asked.index !== shown.index ? `image ${asked.index}` : "",
+    !sameHead && !regression ? `output '${asked.head}'` : ""].filter(Boolean).join(", ");
+  const what = `${label}${options} for ${cls}${where ? ` (${where})` : ""}`;
   if (model.get("status") === "busy") return `Computing ${what}… Still showing ${shown.label} until then.`;
   // asked but not computed: the kernel has not answered yet, or there is none (an HTML export)
   return `Asked for ${what}: not computed (is the kernel running?). Showing ${shown.label}.`;
@@ -38,9 +43,9 @@ export function captionPanel(model) {
       const info = model.get("heatmap_info") || {};
       const signed = info.signed && !absolute;
       const text = (signed ? info.caption : info.caption_magnitude) || "";
-      caption.textContent = comparing
-        ? `Comparing ${comparing} methods for class '${info.class_name}' (${info.score_word || "score"} ${Number(info.score).toPrecision(3)}); each panel has its own colour scale.`
-        : text;
+      // info.reading: "class 'cow' (score 12.3)", "the predicted value of 'age' (54.2)"
+      const reading = info.reading || `class '${info.class_name}' (${info.score_word || "score"} ${Number(info.score).toPrecision(3)})`;
+      caption.textContent = comparing ? `Comparing ${comparing} methods for ${reading}; each panel has its own colour scale.` : text;
       notice.textContent = requestText(model) || model.get("notice") || "";
       notice.hidden = !notice.textContent;
     },

@@ -1,5 +1,5 @@
-// ImageExplainer view: a table of contents. What to explain (method, class, options, image,
-// compare) asks the kernel; what only changes the picture (opacity, threshold, colormap,
+// ImageExplainer view: a table of contents. What to explain (output, method, class, options,
+// image, compare) asks the kernel; what only changes the picture (opacity, threshold, colormap,
 // absolute, heatmap only) is drawn here. The caption says what is shown; the notice line says
 // how that differs from what is asked (computing, cancelled, failed).
 import { statusBar } from "../common/controls.js";
@@ -85,7 +85,7 @@ function render({ model, el }) {
 
   listen("change:images", loadImages);
   for (const key of ["heatmap", "heatmap_info", "compare_heatmaps", "shown"]) listen(`change:${key}`, () => later(showHeatmaps));
-  for (const key of ["methods", "method", "options", "compare", "index", "target", "top_classes", "class_names", "layers", "notice"]) {
+  for (const key of ["heads", "head", "methods", "method", "options", "compare", "index", "target", "top_classes", "class_names", "layers", "notice"]) {
     listen(`change:${key}`, () => later(renderRequest));
   }
   onStatus(() => { status.render(); later(renderRequest); });

@@ -1,17 +1,19 @@
-// What to explain: the method, the class (the top classes as buttons, every class in a menu)
-// and the methods to compare. Each change asks the kernel; the controls show what is asked.
-import { classButtons } from "../common/controls.js";
+// What to explain: the output (a menu when the model has several), the method, the class (the
+// top classes as buttons, every class in a menu) and the methods to compare. Each change asks
+// the kernel; the controls show what is asked.
+import { classButtons, headMenu } from "../common/controls.js";
 import { h, replaceChildren } from "../common/dom.js";
 
 /** {el, compare, render(), destroy}; ask(changes) sends a request to the kernel. */
 export function requestPanel(model, ask) {
   const method = h("select", { dataset: { testid: "method" }, title: "Explanation method" });
   const classes = classButtons(model, (index) => ask({ target: index }));
+  const head = headMenu(model, (name) => ask({ head: name })); // the kernel resets the target
   const other = h("select", { class: "xw-class-select", dataset: { testid: "class-select" }, title: "Any class of the model" });
   const compareBox = h("div", { class: "xw-compare-choices" });
   const compare = h("details", { class: "xw-compare", dataset: { testid: "compare" } },
     [h("summary", { text: "Compare methods" }), compareBox]);
-  const el = h("div", { class: "xw-toolbar" }, [
+  const el = h("div", { class: "xw-toolbar" }, [head.el,
     h("label", { class: "xw-row" }, [h("span", { text: "Method" }), method]), classes.el, other]);
 
   method.addEventListener("change", () => ask({ method: method.value }));
@@ -38,6 +40,7 @@ export function requestPanel(model, ask) {
 
   let classCount = -1;
   function renderClasses() {
+    head.render();
     classes.render();
     const names = model.get("class_names") || [];
     const target = model.get("target");

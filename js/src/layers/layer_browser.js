@@ -2,7 +2,7 @@
 // here, through the model. Picking a layer, a class or a Grad-CAM asks the kernel; sorting,
 // how many channels, which channel is enlarged and the opacity are drawn from data already here.
 import { bindModel } from "../common/model.js";
-import { classButtons, statusBar } from "../common/controls.js";
+import { classButtons, headMenu, statusBar } from "../common/controls.js";
 import { decodePNG } from "../common/png.js";
 import { h } from "../common/dom.js";
 import { readActivation, selectedChannel } from "./layer_data.js";
@@ -50,19 +50,19 @@ function userActions(model, { ask: askKernel, setView }, ui) {
 function buildPanels(model, on, ui) {
   const pending = h("span", { class: "xw-pending" }); // what we last asked the kernel for
   const panels = {
-    classes: classButtons(model, on.target), status: statusBar(model, [pending]),
+    head: headMenu(model), classes: classButtons(model, on.target), status: statusBar(model, [pending]),
     path: pathPanel({ pick: on.step }), list: layerList({ pick: on.layer }), title: layerTitle(),
     controls: layerControls({ order: on.order, count: on.count, gradcam: on.gradcam }),
     channels: channelsPanel({ pick: on.channel }), enlarged: enlargedPanel(),
     gradcam: gradcamPanel({ clear: on.clearGradcam, reveal: (node) => revealIn(ui.detail, node) }),
     opacity: opacityControl(on.opacity), histogram: histogramPanel(), weights: weightsPanel({ pick: on.channel }),
   };
-  const { classes, status, path, list, title, controls, channels, enlarged, gradcam, opacity, histogram, weights } = panels;
+  const { head, classes, status, path, list, title, controls, channels, enlarged, gradcam, opacity, histogram, weights } = panels;
   const side = h("div", { class: "xw-side" }, [enlarged.el, gradcam.el, opacity.el]);
   const detail = h("div", { class: "xw-detail", dataset: { testid: "layer-detail" } },
     [title.el, controls.el, h("div", { class: "xw-main" }, [channels.el, side]), histogram.el, weights.el]);
   const root = h("div", { class: "xw-layers", dataset: { testid: "layer-browser" } }, [
-    h("div", { class: "xw-toolbar" }, [classes.el, status.status]), status.error, path.el,
+    h("div", { class: "xw-toolbar" }, [head.el, classes.el, status.status]), status.error, path.el,
     h("div", { class: "xw-body" }, [list.el, detail])]);
   const destroy = () => { Object.values(panels).forEach((panel) => panel.destroy?.()); root.remove(); };
   return Object.assign(ui, panels, { pending, side, detail, root, destroy });
@@ -133,7 +133,8 @@ function render({ model, el }) {
   each(["weights", "weights_info"], () => binding.later(draw.weights));
   each(["decision_path"], () => binding.later(draw.path));
   each(["gradcam", "gradcam_info"], () => binding.later(draw.gradcam));
-  each(["top_classes", "target"], ui.classes.render);
+  each(["top_classes", "target", "class_names"], ui.classes.render);
+  each(["heads", "head"], ui.head.render);
   binding.onStatus(draw.status);
   each(["order", "count"], draw.channels);
   each(["channel"], draw.channel);
@@ -141,6 +142,7 @@ function render({ model, el }) {
   el.append(ui.root);
   binding.followHeight(ui.root);
   ui.classes.render();
+  ui.head.render();
   for (const part of ["status", "rows", "path", "opacity", "activation", "weights", "gradcam", "image"]) draw[part]();
   return () => {
     binding.dispose();
