@@ -9,6 +9,8 @@ Pieces:
   token, app exposed as ``window.jupyterapp``) started on a free port and stopped by its pid.
 - ``LabNotebook``: opens a notebook in a fresh workspace, waits for the kernel, runs all cells
   through Lab's own command (``notebook:run-all-cells``), runs extra code in the kernel.
+- ``NotebookServer`` / ``Notebook7``: the same for Jupyter Notebook 7 (``python -m notebook``,
+  ``/notebooks/<path>``); run all cells through its menu bar, Run > Run All Cells.
 - ``KernelWebSocketSpy``: records the frames the page SENDS on the kernel websocket and decodes
   them (Lab 4.6 speaks the binary ``v1.kernel.websocket.jupyter.org`` subprotocol; the JSON text
   protocol and the legacy binary-buffer format are decoded too), so a test can count
@@ -189,6 +191,13 @@ def _alive(pid: int) -> bool:
 class LabServer:
     """``python -m jupyterlab`` on a free port in ``root``; stop() kills it and its kernels."""
 
+    MODULE = "jupyterlab"  # python -m MODULE
+    READY_PATH = "/lab"  # answers 200 once the frontend can be served
+    APP_ARGS = (
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run Lab commands
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    )
+
     def __init__(self, root: Path, home: Path, port: int, proc, log_path: Path):
         self.root = Path(root)
         self.home = Path(home)
@@ -226,7 +235,7 @@ class LabServer:
         env.pop("JUPYTER_TOKEN", None)
         port = free_port()
         cmd = [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable, "-m", cls.MODULE,
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
@@ -237,10 +246,9 @@ class LabServer:
             "--ServerApp.disable_check_xsrf=True",
             "--ServerApp.allow_root=True",
             "--ServerApp.terminals_enabled=False",
-            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run Lab commands
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *cls.APP_ARGS,
         ]
-        log_path = home / "jupyterlab.log"
+        log_path = home / f"{cls.MODULE}.log"
         log = open(log_path, "wb")
         proc = subprocess.Popen(
             cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -266,19 +274,19 @@ class LabServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"JupyterLab exited with code {self.proc.returncode}:\n{self.log_tail()}"
+                    f"{self.MODULE} exited with code {self.proc.returncode}:\n{self.log_tail()}"
                 )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/api/status", timeout=5) as r:
                     if r.status == 200:
-                        with urllib.request.urlopen(f"{self.base_url}/lab", timeout=30) as r2:
+                        with urllib.request.urlopen(f"{self.base_url}{self.READY_PATH}", timeout=30) as r2:
                             if r2.status == 200:
                                 return
             except (urllib.error.URLError, ConnectionError, OSError) as e:
                 last_error = e
             time.sleep(0.5)
         raise TimeoutError(
-            f"JupyterLab did not answer on {self.base_url} within {timeout} s ({last_error}):\n"
+            f"{self.MODULE} did not answer on {self.base_url} within {timeout} s ({last_error}):\n"
             f"{self.log_tail()}"
         )
 
@@ -329,6 +337,15 @@ class LabServer:
                     os.killpg(pid, signal.SIGKILL)  # a kernel leads its own process group
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
+
+
+class NotebookServer(LabServer):
+    """Jupyter Notebook 7 (``python -m notebook``), isolated like LabServer. It is built from
+    JupyterLab's pieces: the same notebook panel and commands, exposed as window.jupyterapp."""
+
+    MODULE = "notebook"
+    READY_PATH = "/tree"
+    APP_ARGS = ("--JupyterNotebookApp.expose_app_in_browser=True",)
 
 
 # --------------------------------------------------------------------------------------------
@@ -389,6 +406,12 @@ class LabNotebook:
         """Run every cell with Lab's ``notebook:run-all-cells`` and wait until all finished.
 
         Raises AssertionError with the error outputs when a cell raised."""
+        self._run_all_cells()
+        self.wait_cells_done(timeout)
+        errors = self.errors()
+        assert not errors, "notebook cells raised:\n" + "\n".join(errors)
+
+    def _run_all_cells(self):
         self.page.evaluate(
             f"""async (path) => {{
                 const app = window.jupyterapp;
@@ -398,9 +421,6 @@ class LabNotebook:
             }}""",
             self.path,
         )
-        self.wait_cells_done(timeout)
-        errors = self.errors()
-        assert not errors, "notebook cells raised:\n" + "\n".join(errors)
 
     def wait_cells_done(self, timeout: float = 120):
         """Every code cell has an execution count, none shows [*], kernel idle."""
@@ -463,6 +483,26 @@ class LabNotebook:
         )
         assert result["error"] is None, f"kernel raised {result['error']}\n{result['out']}"
         return result["out"]
+
+
+class Notebook7(LabNotebook):
+    """A notebook open in Jupyter Notebook 7 (``/notebooks/<path>``, one notebook per page, no
+    workspace). Waiting, errors and ``execute`` work as in Lab (same panel, same kernel status
+    indicator); ``run_all`` goes through Notebook 7's menu bar, Run > Run All Cells."""
+
+    @classmethod
+    def open(cls, page, server: NotebookServer, path: str, timeout: float = 120) -> "Notebook7":
+        nb = cls(page, server, path)
+        url = f"{server.base_url}/notebooks/{urllib.parse.quote(path)}"
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        nb.wait_kernel_idle(timeout)
+        return nb
+
+    def _run_all_cells(self):
+        self.page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
+        item = self.page.locator(".lm-Menu .lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True)
+        item.click()
+        item.wait_for(state="detached")  # the menu closed: the command was issued
 
 
 # --------------------------------------------------------------------------------------------

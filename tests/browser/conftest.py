@@ -23,6 +23,8 @@ from browser_harness import (  # noqa: E402
     KernelWebSocketSpy,
     LabNotebook,
     LabServer,
+    Notebook7,
+    NotebookServer,
     StaticExport,
     screenshot as _screenshot,
 )
@@ -115,6 +117,31 @@ def open_notebook(page, lab):
         return LabNotebook.open(page, lab, name, timeout=timeout)
 
     return _open
+
+
+@pytest.fixture(scope="session")
+def notebook7_server(tmp_path_factory):
+    """One Jupyter Notebook 7 server for the session (a NotebookServer: ``.base_url``,
+    ``.root``, ``.write_notebook(name, cells)``)."""
+    root = tmp_path_factory.mktemp("nb7-root")
+    home = tmp_path_factory.mktemp("nb7-home")
+    server = NotebookServer.start(root, home, timeout=120)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_notebook7(page, notebook7_server):
+    """open_notebook7(name, cells) -> Notebook7: write the notebook, open it in Notebook 7
+    (``/notebooks/<name>``) and wait for an idle kernel. Then ``.run_all()`` (the menu's Run >
+    Run All Cells), ``.execute(code)``. The test's kernels are shut down after it."""
+
+    def _open(name: str, cells: list[str], timeout: float = 120) -> Notebook7:
+        notebook7_server.write_notebook(name, cells)
+        return Notebook7.open(page, notebook7_server, name, timeout=timeout)
+
+    yield _open
+    notebook7_server.shutdown_kernels()
 
 
 @pytest.fixture(scope="session")
