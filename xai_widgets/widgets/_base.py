@@ -24,6 +24,19 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the browser
 STATIC = Path(__file__).resolve().parent.parent / "static"  # the committed JS/CSS bundles
 
 
+def bundle(name: str) -> str:
+    """The text of a committed bundle in ``static/``, for a widget's ``_esm`` / ``_css``.
+
+    Text, not a ``Path``: anywidget 0.11 turns a ``Path`` into a ``FileContents`` whose
+    ``changed`` signal gets, for every widget made, a lambda that holds the widget, and
+    psygnal keeps lambdas strongly, so no widget could ever be freed (anywidget issue 929).
+    The text ends with a newline: anywidget reads a one-line string ending in ``.xyz`` as a
+    file name. Read once, when the widget's module is imported.
+    """
+    text = (STATIC / name).read_text(encoding="utf-8")
+    return text if text.endswith("\n") else text + "\n"
+
+
 def check_target(adapter, value: int) -> int:
     """A widget's ``target`` trait: -1 (the top class) or a class of the model."""
     if value != -1 and not 0 <= value < adapter.num_classes:

@@ -20,7 +20,7 @@ from ..errors import Cancelled, ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
 from ..payloads import heatmap_view, top_classes
-from ._base import STATIC, ComputeWidget, check_target
+from ._base import ComputeWidget, bundle, check_target
 
 CACHE_SIZE = 64
 CACHE_BYTES = 256 * 2**20  # cached explanations hold inputs and attributions: cap their size
@@ -36,8 +36,8 @@ class ImageExplainer(ComputeWidget):
     >>> w.to_png("figure.png")   # the current view with colorbar and caption
     """
 
-    _esm = STATIC / "image_explainer.js"
-    _css = STATIC / "image_explainer.css"
+    _esm = bundle("image_explainer.js")
+    _css = bundle("image_explainer.css")
 
     # data (sent once)
     images = traitlets.List(traitlets.Bytes()).tag(sync=True)

@@ -23,7 +23,7 @@ from ..explainers.activations import ActivationProbe, decision_path, layer_table
 from ..explainers.cam import resolve_layer
 from ..models import adapt
 from ..payloads import activation_view, heatmap_view, top_classes, weights_view
-from ._base import STATIC, ComputeWidget, check_target
+from ._base import ComputeWidget, bundle, check_target
 
 
 class LayerBrowser(ComputeWidget):
@@ -34,8 +34,8 @@ class LayerBrowser(ComputeWidget):
     >>> b.activations          # the selected layer's numpy output
     """
 
-    _esm = STATIC / "layer_browser.js"
-    _css = STATIC / "layer_browser.css"
+    _esm = bundle("layer_browser.js")
+    _css = bundle("layer_browser.css")
 
     image = traitlets.Bytes().tag(sync=True)
     image_size = traitlets.List(traitlets.Int()).tag(sync=True)

@@ -29,7 +29,7 @@ from ..explainers.tabular import (
 from ..models import adapt
 from ..payloads import importance_view, row_methods_view, surrogate_view, top_classes
 from ..tables import prepare_table
-from ._base import STATIC, ComputeWidget, check_target
+from ._base import ComputeWidget, bundle, check_target
 
 CACHE_SIZE = 256
 MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
@@ -52,8 +52,8 @@ class FeatureImportance(ComputeWidget):
     probabilities (``"logit"``: the scores before a final softmax/sigmoid).
     """
 
-    _esm = STATIC / "feature_importance.js"
-    _css = STATIC / "feature_importance.css"
+    _esm = bundle("feature_importance.js")
+    _css = bundle("feature_importance.css")
 
     # data (sent once)
     feature_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
