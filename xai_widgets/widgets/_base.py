@@ -70,6 +70,7 @@ class ComputeWidget(anywidget.AnyWidget):
         self._lock = threading.Lock()
         self._lanes: dict[str, _Lane] = {}
         self._busy = 0  # lanes running work now
+        self._closed = False
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -99,6 +100,8 @@ class ComputeWidget(anywidget.AnyWidget):
         queue = self._lane(lane)
         if self._from_frontend if background is None else background:
             with self._lock:
+                if self._closed:  # a closed widget starts no more background work
+                    return
                 queue.next = work
                 queue.cancel.set()  # the newest request wins
                 queue.done.clear()
@@ -119,11 +122,14 @@ class ComputeWidget(anywidget.AnyWidget):
                 if queue.next is None:
                     queue.thread = None
                     queue.done.set()
-                    return
+                    closed = self._closed
+                    break
                 work, queue.next = queue.next, None
                 queue.cancel = threading.Event()
                 cancel = queue.cancel
             self._execute(work, cancel, queue)
+        if closed:  # closed while this lane worked: what it stored goes too
+            self._release()
 
     def _execute(self, work, cancel: threading.Event, queue: _Lane) -> Exception | None:
         """Run one piece of work with status, progress and errors in the traits; returns the
@@ -173,6 +179,23 @@ class ComputeWidget(anywidget.AnyWidget):
         with self._lock:
             for queue in self._lanes.values():
                 queue.cancel.set()
+
+    def close(self):
+        """Close the widget: cancel its running work (the worker threads end at the next
+        batch), drop the work waiting, and free its caches. A closed widget can be
+        garbage-collected as soon as nothing else refers to it."""
+        if not hasattr(self, "_lanes"):  # __init__ failed early; ipywidgets' __del__ closes
+            return super().close()
+        with self._lock:
+            self._closed = True
+            for queue in self._lanes.values():
+                queue.next = None
+                queue.cancel.set()
+        super().close()
+        self._release()
+
+    def _release(self):
+        """Free what can be computed again (result caches); called by ``close()``."""
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until background work has finished (every lane)."""
