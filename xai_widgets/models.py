@@ -28,7 +28,6 @@ import contextlib
 import dataclasses
 import re
 import warnings
-import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -673,7 +672,28 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
     return graph._run_through_graph(flat, operation_fn=operation_fn)
 
 
-_ADAPTERS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_ADAPTERS = "_xai_widgets_adapters"  # the attribute that holds a model's adapters
+
+
+class _Adapters(dict):
+    """A model's adapters by (output, head), kept on the model itself.
+
+    Not in a global ``WeakKeyDictionary``: an adapter refers to its model (and its compiled
+    functions to the model's weights), and a dictionary's values are strong, so no adapted
+    model was ever freed. Kept on the model, model and adapters form a cycle the garbage
+    collector frees together, like Keras' own ``model.predict_function``. Set with
+    ``object.__setattr__`` (Keras does not track it, it is not saved); a copy or a pickle of
+    the model starts with none.
+    """
+
+    def __copy__(self):
+        return _Adapters()
+
+    def __deepcopy__(self, memo):
+        return _Adapters()
+
+    def __reduce__(self):
+        return _Adapters, ()
 
 
 def adapt(model, output: str = "logit", head=None) -> ModelAdapter:
@@ -681,11 +701,16 @@ def adapt(model, output: str = "logit", head=None) -> ModelAdapter:
     if isinstance(model, ModelAdapter):
         return model
     key = ("logit" if output == "logits" else output, head)
-    try:
-        per_model = _ADAPTERS.setdefault(model, {})
-    except TypeError:  # not weak-referenceable: adapt afresh
-        return ModelAdapter(model, output, head)
-    adapter = per_model.get(key)
-    if adapter is None:
-        adapter = per_model[key] = ModelAdapter(model, output, head)
+    adapters = getattr(model, "__dict__", {}).get(_ADAPTERS)
+    adapter = None if adapters is None else adapters.get(key)
+    if adapter is not None and adapter.model is model:
+        return adapter
+    adapter = ModelAdapter(model, output, head)  # checks that it is a keras.Model
+    if adapters is None or any(a.model is not model for a in adapters.values()):
+        adapters = _Adapters()  # none yet, or a shallow copy's: the original model's
+        try:
+            object.__setattr__(model, _ADAPTERS, adapters)
+        except (AttributeError, TypeError):  # no room for attributes: adapt afresh each time
+            return adapter
+    adapters[key] = adapter
     return adapter

@@ -24,6 +24,19 @@ PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the browser
 STATIC = Path(__file__).resolve().parent.parent / "static"  # the committed JS/CSS bundles
 
 
+def bundle(name: str) -> str:
+    """The text of a committed bundle in ``static/``, for a widget's ``_esm`` / ``_css``.
+
+    Text, not a ``Path``: anywidget 0.11 turns a ``Path`` into a ``FileContents`` whose
+    ``changed`` signal gets, for every widget made, a lambda that holds the widget, and
+    psygnal keeps lambdas strongly, so no widget could ever be freed (anywidget issue 929).
+    The text ends with a newline: anywidget reads a one-line string ending in ``.xyz`` as a
+    file name. Read once, when the widget's module is imported.
+    """
+    text = (STATIC / name).read_text(encoding="utf-8")
+    return text if text.endswith("\n") else text + "\n"
+
+
 def check_target(adapter, value: int) -> int:
     """A widget's ``target`` trait: -1 (the top class) or a class of the model."""
     if value != -1 and not 0 <= value < adapter.num_classes:
@@ -57,6 +70,7 @@ class ComputeWidget(anywidget.AnyWidget):
         self._lock = threading.Lock()
         self._lanes: dict[str, _Lane] = {}
         self._busy = 0  # lanes running work now
+        self._closed = False
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_message)
 
@@ -86,6 +100,8 @@ class ComputeWidget(anywidget.AnyWidget):
         queue = self._lane(lane)
         if self._from_frontend if background is None else background:
             with self._lock:
+                if self._closed:  # a closed widget starts no more background work
+                    return
                 queue.next = work
                 queue.cancel.set()  # the newest request wins
                 queue.done.clear()
@@ -106,11 +122,14 @@ class ComputeWidget(anywidget.AnyWidget):
                 if queue.next is None:
                     queue.thread = None
                     queue.done.set()
-                    return
+                    closed = self._closed
+                    break
                 work, queue.next = queue.next, None
                 queue.cancel = threading.Event()
                 cancel = queue.cancel
             self._execute(work, cancel, queue)
+        if closed:  # closed while this lane worked: what it stored goes too
+            self._release()
 
     def _execute(self, work, cancel: threading.Event, queue: _Lane) -> Exception | None:
         """Run one piece of work with status, progress and errors in the traits; returns the
@@ -160,6 +179,23 @@ class ComputeWidget(anywidget.AnyWidget):
         with self._lock:
             for queue in self._lanes.values():
                 queue.cancel.set()
+
+    def close(self):
+        """Close the widget: cancel its running work (the worker threads end at the next
+        batch), drop the work waiting, and free its caches. A closed widget can be
+        garbage-collected as soon as nothing else refers to it."""
+        if not hasattr(self, "_lanes"):  # __init__ failed early; ipywidgets' __del__ closes
+            return super().close()
+        with self._lock:
+            self._closed = True
+            for queue in self._lanes.values():
+                queue.next = None
+                queue.cancel.set()
+        super().close()
+        self._release()
+
+    def _release(self):
+        """Free what can be computed again (result caches); called by ``close()``."""
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until background work has finished (every lane)."""

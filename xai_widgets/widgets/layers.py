@@ -23,7 +23,16 @@ from ..explainers.activations import ActivationProbe, decision_path, layer_table
 from ..explainers.cam import resolve_layer
 from ..models import adapt
 from ..payloads import activation_view, heatmap_view, top_classes, weights_view
-from ._base import STATIC, ComputeWidget, check_target
+from ._base import ComputeWidget, bundle, check_target
+from ._cache import LRUCache
+
+# One pass (every layer's output and gradient for one target) is 1.3 MB for a 3-conv CNN at
+# 224x224 (7 MB at 512x512) but 165 MB for MobileNetV2 at 224x224, and one forward+backward
+# pass recomputes it (~0.4 s for MobileNetV2 on 2 cores): keep up to 16 targets in 128 MB
+# (for a large model, only the target shown). A Grad-CAM payload (float16 heatmap at input
+# resolution) is 0.1 MB at 224x224, 0.5 MB at 512x512: 64 (layer, target)s in 32 MB.
+PASSES, PASS_BYTES = 16, 128 * 2**20
+GRADCAMS, GRADCAM_BYTES = 64, 32 * 2**20
 
 
 class LayerBrowser(ComputeWidget):
@@ -34,8 +43,8 @@ class LayerBrowser(ComputeWidget):
     >>> b.activations          # the selected layer's numpy output
     """
 
-    _esm = STATIC / "layer_browser.js"
-    _css = STATIC / "layer_browser.css"
+    _esm = bundle("layer_browser.js")
+    _css = bundle("layer_browser.css")
 
     image = traitlets.Bytes().tag(sync=True)
     image_size = traitlets.List(traitlets.Int()).tag(sync=True)
@@ -74,10 +83,10 @@ class LayerBrowser(ComputeWidget):
         self._x = x
         self._probe = ActivationProbe(self._adapter, compiled=False)  # see its docstring
         self._rows = {row.path: row for row in layer_table(self._adapter)}
-        self._passes: dict[int, tuple[dict, dict, int]] = {}  # target -> (acts, grads, t)
-        self._paths: dict[int, list] = {}  # target -> decision path (it does not depend on
-        # the selected layer, and costs a pass over every layer's maps)
-        self._gradcams: dict = {}
+        self._passes = LRUCache(PASSES, PASS_BYTES)  # target -> (acts, grads, t)
+        self._paths = LRUCache(PASSES, PASS_BYTES)  # target -> decision path (it does not
+        # depend on the selected layer, and costs a pass over every layer's maps)
+        self._gradcams = LRUCache(GRADCAMS, GRADCAM_BYTES)
         if target is not None:
             self._adapter.resolve_targets(target, 1, None)  # a clear error before computing
         first = -1 if target is None else int(target)
@@ -159,17 +168,19 @@ class LayerBrowser(ComputeWidget):
     # -- work ---------------------------------------------------------------------------
     def _work(self, progress, cancelled):
         target = self.target
-        if target not in self._passes:
+        entry = self._passes.get(target)
+        if entry is None:
             acts, grads, _, resolved = self._probe.run(self._x, None if target == -1 else target)
-            self._passes[target] = (acts, grads, int(resolved[0]))
-        acts, grads, resolved = self._passes[target]
+            entry = self._passes[target] = (acts, grads, int(resolved[0]))
+        acts, grads, resolved = entry
         gradcam = self._gradcam(resolved, progress, cancelled) if self.gradcam_layer else None
         with self.hold_sync():
             self.activation, self.activation_info = self._activation_payload(acts, grads)
             self.weights, self.weights_info = self._weights_payload()
-            if target not in self._paths:
-                self._paths[target] = decision_path(self._probe, acts, grads)
-            self.decision_path = self._paths[target]
+            path = self._paths.get(target)
+            if path is None:
+                path = self._paths[target] = decision_path(self._probe, acts, grads)
+            self.decision_path = path
             if gradcam is None:
                 self.gradcam, self.gradcam_info = {}, {}
             else:
@@ -191,12 +202,20 @@ class LayerBrowser(ComputeWidget):
 
     def _gradcam(self, target, progress, cancelled):
         key = (self.gradcam_layer, target)
-        if key not in self._gradcams:
+        cached = self._gradcams.get(key)
+        if cached is None:
             resolve_layer(self._adapter, self.gradcam_layer)  # clear error if not spatial
             exp = explain(self._adapter, self._x, method="gradcam", target=target,
                           layer=self.gradcam_layer, progress=progress, cancel=cancelled)
             payload, info = heatmap_view(exp, self.class_names,
                                          label=f"Grad-CAM at {self.gradcam_layer}",
                                          value_kind=self._adapter.value_kind)
-            self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer})
-        return self._gradcams[key]
+            cached = self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer})
+        return cached
+
+    def _release(self):
+        shown = self._passes.get(self.target)  # what is shown stays readable
+        for cache in (self._passes, self._paths, self._gradcams):
+            cache.clear()
+        if shown is not None:
+            self._passes[self.target] = shown

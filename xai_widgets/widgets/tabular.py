@@ -20,8 +20,6 @@ browser redraws them from data it has. The charts are drawn by the view (not bqp
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 import traitlets
 
@@ -34,12 +32,17 @@ from ..explainers.tabular import (
 from ..models import adapt
 from ..payloads import importance_view, row_methods_view, surrogate_view, top_classes
 from ..tables import prepare_table
-from ._base import STATIC, ComputeWidget, check_target
+from ._base import ComputeWidget, bundle, check_target
+from ._cache import LRUCache
 
+# What-if results, per widget: an entry (three methods' values per feature, the outputs) is
+# 0.2 KB for 13 features, 0.5 KB for 30 (~17 bytes a feature), so 256 entries are ~0.1 MB;
+# the byte budget only binds for wide tables (over ~4,000 features: 64 KB an entry).
 CACHE_SIZE = 256
 FAILED = "Could not be computed: the error is shown at the top of the widget."
 NO_LABELS = ("Permutation importance needs the labels: pass y= (one label per row of X) to "
              "FeatureImportance.")
+CACHE_BYTES = 16 * 2**20
 MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
 
 
@@ -60,8 +63,8 @@ class FeatureImportance(ComputeWidget):
     probabilities (``"logit"``: the scores before a final softmax/sigmoid).
     """
 
-    _esm = STATIC / "feature_importance.js"
-    _css = STATIC / "feature_importance.css"
+    _esm = bundle("feature_importance.js")
+    _css = bundle("feature_importance.css")
 
     # data (sent once)
     feature_names = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -118,7 +121,7 @@ class FeatureImportance(ComputeWidget):
         self._background = self._X[sample_index(len(self._X), int(background), seed)]
         self._shap_rows, self._samples = int(shap_rows), int(samples)
         self._repeats, self._seed = int(repeats), int(seed)
-        self._local_cache: collections.OrderedDict = collections.OrderedDict()
+        self._local_cache = LRUCache(CACHE_SIZE, CACHE_BYTES)
         self._permutation = None  # PermutationImportance, computed once
         self._surrogates = None
         self._shap_global: dict[int, tuple] = {}  # target -> (mean |shap|, exp)
@@ -320,17 +323,14 @@ class FeatureImportance(ComputeWidget):
     def _local_work(self, progress, cancelled):
         key = self._local_key()
         values, target = key
-        if key not in self._local_cache:
+        result = self._local_cache.get(key)
+        if result is None:
             row = np.asarray(values, np.float32)
             result = explain_row(self._adapter, row, target, self._background,
                                  samples=self._samples, seed=self._seed, progress=progress,
                                  cancel=cancelled)
             result["outputs"] = self._adapter.to_outputs(self._adapter.scores(row[None]))[0]
             self._local_cache[key] = result
-            while len(self._local_cache) > CACHE_SIZE:
-                self._local_cache.popitem(last=False)
-        self._local_cache.move_to_end(key)
-        result = self._local_cache[key]
         original_scores = self._original_scores()
         original_outputs = self._adapter.to_outputs(original_scores[None])[0]
         name = self.class_names[target] if self.task == "classification" else ""
@@ -366,6 +366,12 @@ class FeatureImportance(ComputeWidget):
         if len(adapter.head_names) > 1:
             label += f" (output '{adapter.head_name}')"
         return label
+
+    def _release(self):
+        shown = self._local_cache.get(self._local_key())  # what is shown stays readable
+        self._local_cache.clear()
+        if shown is not None:
+            self._local_cache[self._local_key()] = shown
 
     def _global_work(self, progress, cancelled):
         target = self.resolved_target()
