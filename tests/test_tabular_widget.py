@@ -259,7 +259,7 @@ def test_without_labels_there_is_no_permutation_importance(one_feature):
 
 
 def test_pandas_dataframe_with_category_and_bool_columns(keras):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extra: a missing pandas fails, never skips
     rng = np.random.default_rng(2)
     df = pd.DataFrame({
         "size": rng.normal(size=60),
@@ -307,7 +307,7 @@ def test_bad_input_is_refused_before_computing(one_feature, monkeypatch, make, m
 
 
 def test_text_columns_of_a_dataframe_say_how_to_encode_them():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # in the test extra: a missing pandas fails, never skips
     df = pd.DataFrame({"age": [30, 40], "city": ["Oslo", "Rome"]})
     with pytest.raises(ExplainError, match=r"column 'city' is not numeric \(dtype (object|str)"
                                            r".*'Oslo'.*astype\('category'\)"):
