@@ -76,3 +76,16 @@ test("userInput dispatches input events a listener sees", () => {
   userInput(input, 0.5);
   assert.equal(seen, "0.5");
 });
+
+test("colorbar ticks never run into each other: long labels get fewer ticks", async () => {
+  const { fittingTicks } = await import("../src/common/colorbar.js");
+  const { formatTick } = await import("../src/common/ticks.js");
+  assert.deepEqual(fittingTicks(-2, 2, 256), [-2, -1, 0, 1, 2]);
+  for (const [lo, hi] of [[0, 0.0014], [0, 1.2e-6], [-0.00037, 0.00037], [0, 123456]]) {
+    const ticks = fittingTicks(lo, hi, 256);
+    assert.ok(ticks.length >= 2, `${lo}..${hi}`);
+    const spacing = (256 * (ticks[1] - ticks[0])) / (hi - lo);
+    const widest = Math.max(...ticks.map((t) => formatTick(t).length)) * 6.5;
+    assert.ok(spacing > widest, `${lo}..${hi}: ${ticks.map(formatTick)} at ${spacing.toFixed(1)} px`);
+  }
+});

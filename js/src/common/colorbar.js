@@ -24,6 +24,23 @@ export function drawColorbar(bar, cmap, lo, hi, half = isDiverging(cmap) && lo >
   canvas.dataset.cmap = cmap;
   canvas.dataset.lo = String(lo);
   canvas.dataset.hi = String(hi);
-  replaceChildren(ticks, niceTicks(lo, hi, 5).map((t) =>
+  const values = fittingTicks(lo, hi, canvas.width);
+  replaceChildren(ticks, values.map((t) =>
     h("span", { text: formatTick(t), style: { left: `${((t - lo) / (hi - lo || 1)) * 100}%` } })));
+}
+
+const CHAR_PX = 6.5; // an 11 px label's average character width
+
+/** Round ticks whose labels do not run into each other over `width` pixels: 5 intervals, or
+ *  fewer when the labels are long ("0.0012"). */
+export function fittingTicks(lo, hi, width) {
+  let values = [];
+  for (const count of [5, 4, 3, 2, 1]) {
+    values = niceTicks(lo, hi, count);
+    if (values.length < 2) return values;
+    const spacing = (width * (values[1] - values[0])) / (hi - lo || 1);
+    const widest = Math.max(...values.map((t) => formatTick(t).length)) * CHAR_PX + 6;
+    if (spacing >= widest) return values;
+  }
+  return values;
 }
