@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import _idle
 from ..errors import Cancelled, ExplainError
 from ..models import ModelAdapter, adapt
 
@@ -273,8 +274,11 @@ def check_input_kind(spec: Method, x: np.ndarray):
 class Runner:
     """Hands out chunks of model evaluations, reports progress and honours cancel.
 
-    ``progress(done, total)`` is called after each compiled call; ``cancel()`` is checked
-    before each, and a True answer raises :class:`Cancelled` between batches.
+    ``progress(done, total)`` is called after each model call; ``cancel()`` is checked once
+    per call, and a True answer raises :class:`Cancelled` between batches. The first check
+    comes right after the first call (before its progress), the others before their call:
+    the first call of a model often runs eagerly (see ``ModelAdapter.compile``), and an
+    error it finds (an output without a gradient) is raised before any progress or cancel.
     """
 
     def __init__(self, batch_size: int, progress=None, cancel=None, logits=None):
@@ -291,18 +295,37 @@ class Runner:
     def chunks(self, n_rows: int, size: int | None = None):
         size = size or self.batch_size
         for start in range(0, n_rows, size):
-            if self.cancel is not None and self.cancel():
-                raise Cancelled(f"cancelled after {self.done} of {self.total} model evaluations")
+            first = start == 0 and self.done == 0
+            if not first:
+                self._check_cancel()
             stop = min(start + size, n_rows)
             yield start, stop
+            if first:
+                self._check_cancel()
             self.done += stop - start
             if self.progress is not None:
                 self.progress(self.done, max(self.total, self.done))
 
+    def _check_cancel(self):
+        if self.cancel is not None and self.cancel():
+            raise Cancelled(f"cancelled after {self.done} of {self.total} model evaluations")
+
 
 def run_method(spec: Method, model, inputs, targets=None, *, output="logit", head=None,
                progress=None, cancel=None, **opts) -> Explanation:
-    """Validate everything, then compute: bad input fails before any long computation."""
+    """Validate everything, then compute: bad input fails before any long computation.
+
+    The model's functions that ran eagerly are compiled once the kernel is idle (after this
+    cell, or after this request from a widget's browser view): see ``xai_widgets._idle``."""
+    with _idle.computing():
+        explanation = _run_method(spec, model, inputs, targets, output=output, head=head,
+                                  progress=progress, cancel=cancel, **opts)
+    _idle.after_request()
+    return explanation
+
+
+def _run_method(spec: Method, model, inputs, targets=None, *, output="logit", head=None,
+                progress=None, cancel=None, **opts) -> Explanation:
     options = spec.resolve_options(opts)
     adapter: ModelAdapter = adapt(model, output=output, head=head)
     x = adapter.validate_inputs(inputs)

@@ -2,8 +2,9 @@
 
 The target layer is the last layer with a spatial output, found also inside nested models
 (a backbone used as a layer), or the one named by ``layer=``. Its activations and the
-gradient of the target score with respect to them come from one compiled forward+backward
-pass that runs the model's own graph (see ``ModelAdapter.forward``), so nested and
+gradient of the target score with respect to them come from one forward+backward pass
+(shared by both methods; eager for the first small calls, then compiled) that runs the
+model's own graph (see ``ModelAdapter.forward``), so nested and
 transfer-learning models work without rebuilding anything.
 """
 

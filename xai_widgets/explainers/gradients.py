@@ -1,17 +1,23 @@
 """Gradient methods: saliency, gradient x input, integrated gradients, SmoothGrad.
 
-All of them run through two compiled functions per model adapter:
+All of them run through ONE function per model adapter, "class-score gradients at a batch of
+points", so that the model's forward+backward pass is traced once for all four:
 
-* ``path_gradients(x_u, base_u, idx, alpha, weight, target)``: the gradient of the target
-  score at ``base + alpha * (x - base)`` for each row, multiplied by ``weight`` and summed per
-  input (``idx`` says which input a row belongs to). Saliency is one row per input with
-  ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights.
-* ``noisy_gradients(x_u, idx, noise, target)``: the sum of gradients and of squared gradients
-  at ``x + noise``, per input (SmoothGrad).
+* ``point_gradients(x_u, base_u, idx, alpha, noise, weight, squared, target)``: for each row,
+  the gradient of the target score at ``base + alpha * (x - base)`` (or at ``x + noise`` when
+  noise rows are given), squared if ``squared``, multiplied by ``weight`` and summed per input
+  (``idx`` says which input a row belongs to). Saliency is one row per input with
+  ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights;
+  SmoothGrad is ``samples`` noisy rows per input with weight 1.
+
+The tape watches the rows only (``watch_accessed_variables=False``): the gradient with
+respect to the weights is never built (in a traced graph it was pruned, but cost tracing and
+optimising time; run eagerly, parts of it were computed).
 
 Rows of all inputs are packed into chunks of exactly ``batch_size`` model evaluations, so a
 method costs about as much as one batched forward+backward pass over the same number of
-evaluations. Both functions take a ``None`` batch dimension: repeated calls never retrace.
+evaluations. The function takes a ``None`` batch dimension: repeated calls never retrace.
+Small calls run eagerly until the function is compiled (see ``ModelAdapter.compile``).
 """
 
 from __future__ import annotations
@@ -117,56 +123,50 @@ def _target_scores(tf, adapter, rows, target):
     return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
 
 
-def _path_gradients(adapter):
+def _point_gradients(adapter):
     import tensorflow as tf
 
     def build():
         bshape = (-1,) + (1,) * len(adapter.input_shape)
 
-        def path_gradients(x_u, base_u, idx, alpha, weight, target):
-            xs = tf.gather(x_u, idx)
-            bs = tf.gather(base_u, idx)
-            rows = bs + tf.reshape(alpha, bshape) * (xs - bs)
-            with tf.GradientTape() as tape:
+        def point_gradients(x_u, base_u, idx, alpha, noise, weight, squared, target):
+            def noisy_rows():
+                return tf.gather(x_u, idx) + noise
+
+            def path_rows():
+                xs = tf.gather(x_u, idx)
+                bs = tf.gather(base_u, idx)
+                return bs + tf.reshape(alpha, bshape) * (xs - bs)
+
+            rows = tf.cond(tf.shape(noise)[0] > 0, noisy_rows, path_rows)
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(rows)
                 score = _target_scores(tf, adapter, rows, target)
             grads = tape.gradient(score, rows)
             if grads is None:
                 raise no_gradient_error(adapter)
+            grads = tf.cond(squared, lambda: grads * grads, lambda: grads)
             return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx)
 
         spec = adapter.input_spec()
         ints = tf.TensorSpec((None,), tf.int32)
         floats = tf.TensorSpec((None,), tf.float32)
-        return adapter.compile(path_gradients, [spec, spec, ints, floats, floats, ints])
+        flag = tf.TensorSpec((), tf.bool)
+        return adapter.compile(point_gradients,
+                               [spec, spec, ints, floats, spec, floats, flag, ints],
+                               rows=lambda x_u, base_u, idx, *_: len(idx))
 
-    return adapter.function("path_gradients", build)
+    return adapter.function("point_gradients", build)
 
 
-def _noisy_gradients(adapter):
-    import tensorflow as tf
-
-    def build():
-        def noisy_gradients(x_u, idx, noise, target):
-            rows = tf.gather(x_u, idx) + noise
-            with tf.GradientTape() as tape:
-                tape.watch(rows)
-                score = _target_scores(tf, adapter, rows, target)
-            grads = tape.gradient(score, rows)
-            if grads is None:
-                raise no_gradient_error(adapter)
-            return tf.math.segment_sum(grads, idx), tf.math.segment_sum(grads * grads, idx)
-
-        spec = adapter.input_spec()
-        ints = tf.TensorSpec((None,), tf.int32)
-        return adapter.compile(noisy_gradients, [spec, ints, spec, ints])
-
-    return adapter.function("noisy_gradients", build)
+def _no_noise(x: np.ndarray) -> np.ndarray:
+    return np.zeros((0,) + x.shape[1:], np.float32)
 
 
 def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
     """sum_k weights[k] * grad f(base + alphas[k] (x - base)) per input, in full chunks."""
-    fn = _path_gradients(adapter)
+    fn = _point_gradients(adapter)
+    no_noise = _no_noise(x)
     steps = len(alphas)
     n_rows = len(x) * steps
     runner.plan(n_rows)
@@ -177,7 +177,7 @@ def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np
         first, last = which[0], which[-1] + 1
         summed = fn(
             x[first:last], baselines[first:last], (which - first).astype(np.int32),
-            alphas[k], weights[k], targets[which],
+            alphas[k], no_noise, weights[k], False, targets[which],
         )
         total[first:last] += summed.numpy()
     return total
@@ -259,13 +259,13 @@ def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blu
         Option("seed", 0, "random seed of the noise", "integer", minimum=0),
     ), inputs=("image", "tabular"))
 def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
-    fn = _noisy_gradients(adapter)
+    fn = _point_gradients(adapter)
     n_rows = len(x) * samples
     runner.plan(n_rows)
     spans = (x.reshape(len(x), -1).max(axis=1) - x.reshape(len(x), -1).min(axis=1))
     sigmas = (noise * np.where(spans > 0, spans, 1.0)).astype(np.float32)
     total = np.zeros_like(x)
-    total_sq = np.zeros_like(x)
+    ones = np.ones(runner.batch_size, np.float32)
     noise_of = {}
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
@@ -278,11 +278,11 @@ def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
                 rng = np.random.default_rng([seed, i])
                 noise_of[i] = rng.standard_normal((samples,) + x.shape[1:], np.float32) * sigmas[i]
         noise_rows = np.stack([noise_of[i][j] for i, j in zip(which, k)])
-        summed, summed_sq = fn(x[first:last], (which - first).astype(np.int32), noise_rows,
-                               targets[which])
+        x_chunk = x[first:last]
+        summed = fn(x_chunk, x_chunk, (which - first).astype(np.int32), ones[: len(rows)],
+                    noise_rows, ones[: len(rows)], squared, targets[which])
         total[first:last] += summed.numpy()
-        total_sq[first:last] += summed_sq.numpy()
         for i in range(first, last - 1):  # inputs finished in this chunk
             noise_of.pop(i, None)
-    attributions = (total_sq if squared else total) / samples
+    attributions = total / samples
     return {"attributions": attributions, "heatmaps": input_heatmaps(attributions, "maxabs")}
