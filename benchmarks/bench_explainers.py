@@ -4,6 +4,7 @@ and a side-by-side comparison with tf-keras-vis.
     .venv/bin/python benchmarks/bench_explainers.py            # full run (~5-8 min, 2 cores)
     .venv/bin/python benchmarks/bench_explainers.py --quick    # ~1-2 min
     .venv/bin/python benchmarks/bench_explainers.py --json results.json
+    .venv/bin/python benchmarks/bench_explainers.py --cold     # cold start, fresh processes
 
 Models: MobileNetV2 (random weights, 224x224x3, 1000 classes) on random images, and the
 digits CNN of ``xai_widgets.demo``. See benchmarks/README.md for what is measured and how.
@@ -526,6 +527,225 @@ def report(result, settings, repeats, theirs_repeats) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- cold start
+# One fresh process per row (``--cold``): import, build MobileNetV2(weights=None), then time
+# the first calls, as a user meets them. Each scenario runs in its own process; the rounds
+# go through every scenario in turn (ours and tf-keras-vis side by side in time), and each
+# step is reported as the median over the rounds.
+COLD_SCENARIOS = {
+    "keras": "the model's own first call, model(x) eagerly, then a second one (what any first "
+             "use of the model pays, ours or not)",
+    "ours:script": "xw.explain(model, x, method=...) for each method in turn, back to back: a "
+                   "script, no idle time between calls",
+    "ours:idle": "the same, with the kernel's idle work after each call (the functions that "
+                 "ran eagerly are compiled and run once on zeros: adapter.compile_pending(), "
+                 "what the kernel does in a background thread after the cell)",
+    "ours:gradcam+idle": "Grad-CAM first, then the others, idle work after each",
+    "theirs:saliency": "tf-keras-vis: Saliency first (constructor with clone=True, then the "
+                       "call), then each other class's first call",
+    "theirs:gradcam": "tf-keras-vis: Gradcam first",
+    "widget": "ImageExplainer(model, x) with its default method (integrated_gradients): "
+              "constructor to w.explanation ready; idle work; then the first w.method = m of "
+              "each other method in the menu, idle work after each",
+    "widget:saliency": "ImageExplainer(model, x, method='saliency'), then the same",
+    "widget:gradcam": "ImageExplainer(model, x, method='gradcam'), then the same",
+    "instances": "a second MobileNetV2 instance (same architecture, other weights) after the "
+                 "first one was explained and compiled: its own first calls",
+}
+COLD_ORDER = ("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
+              "gradcam", "gradcam_plus_plus", "occlusion")
+
+
+def _cold_model(seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.applications.MobileNetV2(weights=None)
+
+
+def cold_child(scenario: str, images: int) -> dict:
+    """Run one scenario in this (fresh) process; returns its steps."""
+    import time as _time
+
+    t0 = _time.perf_counter()
+    import keras  # noqa: F401
+    import tensorflow as tf  # noqa: F401
+
+    import xai_widgets as xw
+    import_s = _time.perf_counter() - t0
+    t0 = _time.perf_counter()
+    model = _cold_model(0)
+    build_s = _time.perf_counter() - t0
+    x = np.random.default_rng(0).uniform(-1, 1, (images, 224, 224, 3)).astype(np.float32)
+    steps = []
+
+    def timed(label, fn, adapter=None, idle=False, **extra):
+        start = _time.perf_counter()
+        out = fn()
+        seconds = _time.perf_counter() - start
+        step = {"step": label, "s": seconds, **extra}
+        log(f"    {label}: {seconds:.3f} s" + (f" (traces {adapter.trace_count})"
+                                                  if adapter is not None else ""))
+        if adapter is not None:
+            step["traces"] = adapter.trace_count
+            if idle:
+                start = _time.perf_counter()
+                step["idle_compiled"] = adapter.compile_pending()
+                step["idle_s"] = _time.perf_counter() - start
+                step["traces_after_idle"] = adapter.trace_count
+        steps.append(step)
+        return out
+
+    if scenario == "keras":
+        timed("model(x) first", lambda: model(x, training=False))
+        timed("model(x) second", lambda: model(x, training=False))
+    elif scenario in ("ours:script", "ours:idle", "ours:gradcam+idle"):
+        adapter = xw.adapt(model)
+        order = list(COLD_ORDER)
+        if scenario == "ours:gradcam+idle":
+            order.remove("gradcam")
+            order.insert(0, "gradcam")
+        for method in order:
+            timed(method, lambda: xw.explain(model, x, method=method), adapter,
+                  idle=scenario != "ours:script")
+    elif scenario.startswith("theirs:"):
+        tkv, error = load_tf_keras_vis()
+        if tkv is None:
+            return {"error": error}
+        import tensorflow as tf
+
+        score = tkv["CategoricalScore"](list(range(images)))
+        layer = xw.adapt(model).default_spatial_layer().name
+        cam_kw = dict(penultimate_layer=layer, seek_penultimate_conv_layer=False,
+                      normalize_cam=False)
+        specs = {
+            "saliency": ("Saliency", dict(normalize_map=False)),
+            "gradcam": ("Gradcam", cam_kw),
+            "gradcam_plus_plus": ("GradcamPlusPlus", cam_kw),
+            "smoothgrad": ("Saliency", dict(smooth_samples=32, smooth_noise=0.15,
+                                            normalize_map=False)),
+        }
+        first = scenario.split(":")[1]
+        for label in [first] + [k for k in specs if k != first]:
+            cls_name, kwargs = specs[label]
+            vis = timed(f"{label} setup", lambda: tkv[cls_name](
+                model, model_modifier=tkv["ReplaceToLinear"](), clone=True))
+            timed(label, lambda: vis(score, x, **kwargs))
+        del tf
+    elif scenario.startswith("widget"):
+        first = scenario.partition(":")[2] or None
+        adapter = xw.adapt(model)
+        kwargs = {"method": first} if first else {}
+        w = timed("constructor -> explanation", lambda: (lambda w: (w, w.explanation))(
+            xw.ImageExplainer(model, x[:1], **kwargs))[0], adapter, idle=True)
+        for method in COLD_ORDER:
+            if method == w.method:
+                continue
+            timed(f"w.method = {method!r}", lambda: setattr(w, "method", method), adapter,
+                  idle=True)
+    elif scenario == "instances":
+        first = xw.adapt(model)
+        timed("A saliency", lambda: xw.explain(model, x, method="saliency"), first, idle=True)
+        timed("A integrated_gradients", lambda: xw.explain(model, x, method="integrated_gradients"),
+              first)
+        timed("A gradcam", lambda: xw.explain(model, x, method="gradcam"), first, idle=True)
+        other = timed("build B = MobileNetV2 (seed 1)", lambda: _cold_model(1))
+        second = xw.adapt(other)
+        timed("B saliency", lambda: xw.explain(other, x, method="saliency"), second)
+        timed("B integrated_gradients", lambda: xw.explain(other, x, method="integrated_gradients"),
+              second)
+        timed("B gradcam", lambda: xw.explain(other, x, method="gradcam"), second, idle=True)
+        timed("B saliency again", lambda: xw.explain(other, x, method="saliency"), second)
+    else:
+        raise SystemExit(f"unknown cold scenario {scenario!r}")
+    return {"scenario": scenario, "import_s": import_s, "build_s": build_s, "steps": steps}
+
+
+def cold_main(args) -> int:
+    import subprocess
+
+    scenarios = [s.strip() for s in args.cold_scenarios.split(",")] if args.cold_scenarios \
+        else list(COLD_SCENARIOS)
+    if args.no_tf_keras_vis:
+        scenarios = [s for s in scenarios if not s.startswith("theirs:")]
+    runs = {name: [] for name in scenarios}
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    wall = time.perf_counter()
+    loads = []
+    for r in range(args.cold_repeats):
+        for name in scenarios:
+            log(f"[cold] round {r + 1}/{args.cold_repeats}: {name}")
+            loads.append(os.getloadavg()[0])
+            proc = subprocess.run(
+                [sys.executable, __file__, "--cold-child", name,
+                 "--cold-images", str(args.cold_images)],
+                capture_output=True, text=True, env=env)
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("COLD ")]
+            if proc.returncode != 0 or not line:
+                log(proc.stderr[-3000:])
+                runs[name].append({"error": f"exit {proc.returncode}"})
+                continue
+            runs[name].append(json.loads(line[-1][5:]))
+    import keras
+    import tensorflow as tf
+
+    import xai_widgets as xw
+    tkv, _ = load_tf_keras_vis()
+    print(f"xai_widgets {xw.__version__} cold-start benchmark: TF {tf.__version__}, Keras "
+          f"{keras.__version__}, tf-keras-vis {tkv['version'] if tkv else 'not available'}, "
+          f"{os.cpu_count()} CPU core(s), {platform.machine()}")
+    print(f"MobileNetV2(weights=None) 224x224x3, {args.cold_images} image(s), uniform in "
+          f"[-1, 1]; one fresh process per scenario and round, {args.cold_repeats} rounds "
+          f"(scenarios interleaved); median [min-max] over the rounds; 1-minute load average "
+          f"at the start of each process: {min(loads):.2f}-{max(loads):.2f}")
+    print("defaults: IG steps=32 (Gauss-Legendre), SmoothGrad samples=32 noise=0.15, "
+          "occlusion patch=28 stride=14 (225 patches), batch_size=32; EAGER_ROWS="
+          f"{xw.models.EAGER_ROWS}, EAGER_CALLS={xw.models.EAGER_CALLS}")
+    print("traces = adapter.trace_count after the step (0: it ran eagerly); idle s = the "
+          "work the kernel does once idle after the step (compile what ran eagerly + one run "
+          "on zeros), and what it compiled")
+    out = {"scenarios": {}, "images": args.cold_images, "repeats": args.cold_repeats,
+           "load_average": [min(loads), max(loads)]}
+    for name in scenarios:
+        good = [run for run in runs[name] if "steps" in run]
+        print(f"\n{name}: {COLD_SCENARIOS[name]}")
+        if not good:
+            errors = {run.get("error") for run in runs[name]}
+            print(f"  failed: {sorted(map(str, errors))}")
+            out["scenarios"][name] = {"errors": sorted(map(str, errors))}
+            continue
+        labels = [step["step"] for step in good[0]["steps"]]
+        rows, summary = [], {}
+        for i, label in enumerate(labels):
+            values = [run["steps"][i]["s"] for run in good]
+            step0 = good[0]["steps"][i]
+            idle = [run["steps"][i]["idle_s"] for run in good if "idle_s" in run["steps"][i]]
+            traces = sorted({run["steps"][i].get("traces") for run in good} - {None})
+            compiled = step0.get("idle_compiled")
+            rows.append([
+                label, median(values), f"{min(values):.3f}-{max(values):.3f}",
+                "/".join(map(str, traces)) if traces else "-",
+                median(idle) if idle else None,
+                ", ".join(compiled) if compiled else ("-" if compiled is None else "nothing"),
+            ])
+            summary[label] = {"s": median(values), "s_all": values, "traces": traces,
+                              "idle_s": median(idle) if idle else None,
+                              "idle_compiled": compiled}
+        print(table(["step", "s", "min-max", "traces", "idle s", "compiled when idle"], rows))
+        imports = [run["import_s"] for run in good]
+        print(f"  (import {median(imports):.1f} s, model build "
+              f"{median([run['build_s'] for run in good]):.2f} s, not counted)")
+        out["scenarios"][name] = {"steps": summary, "import_s": median(imports)}
+    out["total_seconds"] = time.perf_counter() - wall
+    print(f"\ntotal {out['total_seconds']:.0f} s")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2, default=_json_default)
+        print(f"results written to {args.json}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -536,7 +756,23 @@ def main(argv=None):
                         help="skip the tf-keras-vis comparison")
     parser.add_argument("--models", default="mobilenet_v2,digits_cnn",
                         help="comma-separated subset of mobilenet_v2,digits_cnn")
+    parser.add_argument("--cold", action="store_true",
+                        help="cold-start table: one fresh process per scenario and round")
+    parser.add_argument("--cold-repeats", type=int, default=3, metavar="N",
+                        help="rounds of fresh processes (--cold; default 3)")
+    parser.add_argument("--cold-images", type=int, default=1, metavar="N",
+                        help="images per call (--cold; default 1, as in the widget)")
+    parser.add_argument("--cold-scenarios", metavar="A,B",
+                        help="a subset of the cold scenarios: " + ", ".join(COLD_SCENARIOS))
+    parser.add_argument("--cold-child", metavar="SCENARIO", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cold_child:
+        warnings.filterwarnings("ignore")
+        result = cold_child(args.cold_child, args.cold_images)
+        print("COLD " + json.dumps(result, default=_json_default), flush=True)
+        return 0
+    if args.cold:
+        return cold_main(args)
 
     wall_start = time.perf_counter()
     warnings.filterwarnings("ignore")  # Keras' input-structure warnings from tf-keras-vis

@@ -124,14 +124,28 @@ X5 = np.random.default_rng(0).uniform(size=(5, 8, 8, 3)).astype(np.float32)
 
 def test_small_first_calls_run_eagerly_and_compile_when_idle(keras):
     model, adapter = _fresh(keras)
-    first = xw.explain(model, X5[:1], method="saliency")
-    assert adapter.trace_count == 0  # the scores and the gradient ran eagerly
+    first = xw.explain(model, X5[:1], method="integrated_gradients", steps=4)
+    assert adapter.trace_count == 0  # the scores and the gradients ran eagerly
     assert adapter.pending == ["scores_fn", "point_gradients"]
     assert adapter.compile_pending() == ["scores_fn", "point_gradients"]
     assert adapter.trace_count == 2 and adapter.pending == []
-    again = xw.explain(model, X5[:1], method="saliency")
+    again = xw.explain(model, X5[:1], method="integrated_gradients", steps=4)
     assert adapter.trace_count == 2
     np.testing.assert_allclose(again.attributions, first.attributions, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["saliency", "gradient_x_input", "gradcam",
+                                    "gradcam_plus_plus"])
+def test_one_pass_methods_take_the_scores_and_top_classes_from_their_own_pass(keras, method):
+    model, adapter = _fresh(keras)
+    exp = xw.explain(model, X5, method=method, batch_size=2)
+    assert "scores" not in adapter.functions  # no forward pass of its own before the method
+    logits = adapter.scores(X5)
+    np.testing.assert_array_equal(exp.targets, logits.argmax(axis=1))
+    np.testing.assert_allclose(exp.scores, logits[np.arange(5), exp.targets], rtol=1e-5)
+    given = xw.explain(model, X5, method=method, target=[2, 1, 0, 2, 1])
+    assert given.targets.tolist() == [2, 1, 0, 2, 1]
+    np.testing.assert_allclose(given.scores, logits[np.arange(5), [2, 1, 0, 2, 1]], rtol=1e-5)
 
 
 def test_a_large_first_call_compiles_at_once(keras):
@@ -162,8 +176,9 @@ def test_methods_share_traced_functions(keras, monkeypatch):
         before = adapter.trace_count
         xw.explain(model, X5, method=method, batch_size=4, **options)
         traces[(method, options.get("squared"))] = adapter.trace_count - before
-    assert traces == {("saliency", None): 2, ("gradient_x_input", None): 0,
-                      ("integrated_gradients", None): 0, ("smoothgrad", None): 0,
+    # saliency takes its scores from its own pass; IG is the first to score its inputs
+    assert traces == {("saliency", None): 1, ("gradient_x_input", None): 0,
+                      ("integrated_gradients", None): 1, ("smoothgrad", None): 0,
                       ("smoothgrad", True): 0, ("gradcam", None): 1,
                       ("gradcam_plus_plus", None): 0, ("occlusion", None): 0}
     assert sorted(map(str, adapter.functions)) == [
@@ -203,7 +218,7 @@ def test_the_kernel_compiles_after_the_cell(keras, monkeypatch):
     monkeypatch.setattr(_idle, "_hooked", False)
     monkeypatch.setattr(_idle, "DELAY", 0.0)
     model, adapter = _fresh(keras)
-    xw.explain(model, X5[:1], method="saliency")  # in the main thread: "a cell"
+    xw.explain(model, X5[:1], method="integrated_gradients", steps=4)  # main thread: a cell
     assert [name for name, _ in hooks] == ["post_run_cell"]
     assert adapter.trace_count == 0  # nothing compiles during the cell
     with _idle.computing():  # an explanation is computing: the compiler waits

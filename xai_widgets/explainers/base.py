@@ -176,6 +176,9 @@ class Method:
     options: dict[str, Option]
     compute: Callable
     function: Callable = None  # the public function, set by register()
+    # the method's own pass at the inputs gives their scores and picks the top class (it
+    # returns "logits" and "targets"): no separate forward pass before it
+    own_scores: bool = False
 
     def describe(self) -> dict:
         return {
@@ -204,9 +207,13 @@ METHODS: dict[str, Method] = {}
 
 
 def register(name: str, label: str, description: str, signed: bool, space: str = "input",
-             options: tuple[Option, ...] = (), *, inputs: tuple[str, ...]):
+             options: tuple[Option, ...] = (), *, inputs: tuple[str, ...],
+             own_scores: bool = False):
     """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method
     (``runner.logits`` holds the inputs' scores, so methods need not compute them again).
+    ``own_scores``: the method's own pass at the inputs gives their scores; it gets a target
+    of -1 for "the top class" and returns ``logits`` and ``targets``, and no forward pass
+    runs before it (``runner.logits`` is None).
 
     Returns the public function ``method(model, inputs, targets=None, *, output, head,
     progress, cancel, **options) -> Explanation``.
@@ -220,7 +227,8 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
         # every method has batch_size; one whose evaluations are cheap rows (tabular,
         # forward only) declares a larger default of its own
         table = {BATCH_SIZE.name: BATCH_SIZE, **{opt.name: opt for opt in options}}
-        spec = Method(name, label, description, signed, space, tuple(inputs), table, compute)
+        spec = Method(name, label, description, signed, space, tuple(inputs), table, compute,
+                      own_scores=own_scores)
 
         @functools.wraps(compute)
         def public(model, inputs, targets=None, *, output: str = "logit", head=None,
@@ -330,13 +338,20 @@ def _run_method(spec: Method, model, inputs, targets=None, *, output="logit", he
     adapter: ModelAdapter = adapt(model, output=output, head=head)
     x = adapter.validate_inputs(inputs)
     check_input_kind(spec, x)
-    logits = adapter.scores(x)
-    targets = adapter.resolve_targets(targets, len(x), logits)
-    scores = logits[np.arange(len(x)), targets].astype(np.float32)
+    if spec.own_scores:  # the method's pass gives the scores; -1: the top class
+        logits = None
+        targets = (np.full(len(x), -1, np.int32) if targets is None
+                   else adapter.resolve_targets(targets, len(x)))
+    else:
+        logits = adapter.scores(x)
+        targets = adapter.resolve_targets(targets, len(x), logits)
     runner = Runner(options.pop("batch_size"), progress, cancel, logits)
     start = time.perf_counter()
     result = spec.compute(adapter, x, targets, runner, **options)
     seconds = time.perf_counter() - start
+    if spec.own_scores:
+        logits, targets = result.pop("logits"), result.pop("targets").astype(np.int32)
+    scores = logits[np.arange(len(x)), targets].astype(np.float32)
     params = {**options, **result.pop("params", {}), "batch_size": runner.batch_size, "output": adapter.output,
               "head": adapter.head_name, "score": adapter.score_kind}
     return Explanation(

@@ -6,7 +6,9 @@ points", so that the model's forward+backward pass is traced once for all four:
 * ``point_gradients(x_u, base_u, idx, alpha, noise, weight, squared, target)``: for each row,
   the gradient of the target score at ``base + alpha * (x - base)`` (or at ``x + noise`` when
   noise rows are given), squared if ``squared``, multiplied by ``weight`` and summed per input
-  (``idx`` says which input a row belongs to). Saliency is one row per input with
+  (``idx`` says which input a row belongs to); also the rows' scores and targets (a target of
+  -1 is the row's top class), so that saliency and gradient x input, whose rows are the
+  inputs, need no forward pass of their own to pick the classes and report the scores. Saliency is one row per input with
   ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights;
   SmoothGrad is ``samples`` noisy rows per input with weight 1.
 
@@ -118,9 +120,13 @@ def no_gradient_error(adapter) -> ExplainError:
     )
 
 
-def _target_scores(tf, adapter, rows, target):
+def scores_and_targets(tf, adapter, rows, target):
+    """The explained scores of the rows (K per row) and each row's target: ``target``, or
+    the row's top class where it is -1 (picked in the same pass)."""
     out, _ = adapter.forward(rows)
-    return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+    out = tf.cast(out, tf.float32)
+    top = tf.argmax(out, axis=-1, output_type=tf.int32)
+    return out, tf.where(target < 0, top, target)
 
 
 def _point_gradients(adapter):
@@ -141,12 +147,13 @@ def _point_gradients(adapter):
             rows = tf.cond(tf.shape(noise)[0] > 0, noisy_rows, path_rows)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(rows)
-                score = _target_scores(tf, adapter, rows, target)
+                out, resolved = scores_and_targets(tf, adapter, rows, target)
+                score = tf.gather(out, resolved, batch_dims=1)
             grads = tape.gradient(score, rows)
             if grads is None:
                 raise no_gradient_error(adapter)
             grads = tf.cond(squared, lambda: grads * grads, lambda: grads)
-            return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx)
+            return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx), out, resolved
 
         spec = adapter.input_spec()
         ints = tf.TensorSpec((None,), tf.int32)
@@ -165,48 +172,62 @@ def _no_noise(x: np.ndarray) -> np.ndarray:
 
 def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
     """sum_k weights[k] * grad f(base + alphas[k] (x - base)) per input, in full chunks."""
+    return _path_integral(adapter, x, baselines, targets, runner, alphas, weights)[0]
+
+
+def _path_integral(adapter, x, baselines, targets, runner, alphas, weights):
+    """(path integral, the rows' scores, the rows' targets); with one step the rows are
+    the inputs (the scores and targets are theirs)."""
     fn = _point_gradients(adapter)
     no_noise = _no_noise(x)
     steps = len(alphas)
     n_rows = len(x) * steps
     runner.plan(n_rows)
     total = np.zeros_like(x)
+    logits = np.empty((n_rows, adapter.num_classes), np.float32)
+    resolved = np.empty(n_rows, np.int32)
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
         which, k = rows // steps, rows % steps
         first, last = which[0], which[-1] + 1
-        summed = fn(
+        summed, out, picked = fn(
             x[first:last], baselines[first:last], (which - first).astype(np.int32),
             alphas[k], no_noise, weights[k], False, targets[which],
         )
         total[first:last] += summed.numpy()
-    return total
+        logits[start:stop] = out.numpy().reshape(len(rows), -1)
+        resolved[start:stop] = picked.numpy()
+    return total, logits, resolved
 
 
-def gradients(adapter, x, targets, runner) -> np.ndarray:
-    """Plain gradients of the target scores, batched."""
+def gradients(adapter, x, targets, runner) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain gradients of the target scores, batched; with the inputs' scores and targets
+    (a target of -1 is the input's top class)."""
     one = np.ones(1, np.float32)
-    return path_integral(adapter, x, x, targets, runner, one, one)
+    return _path_integral(adapter, x, x, targets, runner, one, one)
 
 
 @register(
     "saliency", "Saliency (gradient)",
     "gradient of the class score with respect to each input value; the heatmap shows its "
     "magnitude (max over channels of |gradient|).",
-    signed=False, inputs=("image", "tabular"))
+    signed=False, inputs=("image", "tabular"), own_scores=True)
 def saliency(adapter, x, targets, runner):
-    grads = gradients(adapter, x, targets, runner)
-    return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs")}
+    grads, logits, targets = gradients(adapter, x, targets, runner)
+    return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs"),
+            "logits": logits, "targets": targets}
 
 
 @register(
     "gradient_x_input", "Gradient × Input",
     "gradient times the input value: a first-order estimate of each value's contribution "
     "relative to an all-zero input.",
-    signed=True, inputs=("image", "tabular"))
+    signed=True, inputs=("image", "tabular"), own_scores=True)
 def gradient_x_input(adapter, x, targets, runner):
-    attributions = gradients(adapter, x, targets, runner) * x
-    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions)}
+    grads, logits, targets = gradients(adapter, x, targets, runner)
+    attributions = grads * x
+    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions),
+            "logits": logits, "targets": targets}
 
 
 @register(
@@ -279,8 +300,9 @@ def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
                 noise_of[i] = rng.standard_normal((samples,) + x.shape[1:], np.float32) * sigmas[i]
         noise_rows = np.stack([noise_of[i][j] for i, j in zip(which, k)])
         x_chunk = x[first:last]
-        summed = fn(x_chunk, x_chunk, (which - first).astype(np.int32), ones[: len(rows)],
-                    noise_rows, ones[: len(rows)], squared, targets[which])
+        summed, _, _ = fn(x_chunk, x_chunk, (which - first).astype(np.int32),
+                          ones[: len(rows)], noise_rows, ones[: len(rows)], squared,
+                          targets[which])
         total[first:last] += summed.numpy()
         for i in range(first, last - 1):  # inputs finished in this chunk
             noise_of.pop(i, None)
