@@ -527,12 +527,14 @@ class ModelAdapter:
                 not _TF_ROOT_SCOPE.match(info.name) for info in self.layers())
         return self._unsafe_names
 
-    def forward(self, x, capture: Sequence[LayerInfo] = ()):
+    def forward(self, x, capture: Sequence[LayerInfo] = (), watch: Callable | None = None):
         """Symbolic/eager forward pass: (scores (N, K), [captured outputs]).
 
         Scores are pre-softmax when ``output="logit"`` and the head ends in softmax.
         Meant to run inside ``tf.function``; captured outputs are live tensors of the
-        computation, so gradients can be taken with respect to them.
+        computation, so gradients can be taken with respect to them. ``watch`` is called
+        on each captured output as soon as it is computed (``tape.watch``: a tape that
+        watches nothing else records only what follows, so its backward pass stops there).
         """
         if not capture and self._strip is None and not self._scope_unsafe_names():
             return self._head_of(self.model(x, training=False)), []
@@ -554,7 +556,8 @@ class ModelAdapter:
                 model = model.get_layer(name)
                 descend.add(id(model))
             targets[id(info.layer)] = info
-        out = self._head_of(_run_graph(self.model, x, descend, targets, captured, strip_op))
+        out = self._head_of(_run_graph(self.model, x, descend, targets, captured, strip_op,
+                                       watch))
         missing = [info.name for info in capture if id(info.layer) not in captured]
         if missing:
             raise ExplainError(
@@ -766,7 +769,7 @@ def _keras_only_scope(op):
     return name_scope(name, caller=op)
 
 
-def _run_graph(model, inputs, descend, targets, captured, strip_op):
+def _run_graph(model, inputs, descend, targets, captured, strip_op, watch=None):
     """Run ``model``'s functional graph on ``inputs``, with the hooks described above."""
     graph = _functional_graph(model)
 
@@ -775,7 +778,7 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
             if "training" in getattr(op, "_call_context_args", ()):
                 kwargs["training"] = False
             if id(op) in descend:
-                out = _run_graph(op, args[0], descend, targets, captured, strip_op)
+                out = _run_graph(op, args[0], descend, targets, captured, strip_op, watch)
                 if isinstance(out, (list, tuple)) and len(out) == 1:
                     out = out[0]
             elif strip_op is not None and op is strip_op.op:
@@ -785,6 +788,8 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
                     out = op(*args, **kwargs)
             if id(op) in targets:
                 captured[id(op)] = out
+                if watch is not None:
+                    watch(out)
             return out
 
         return call

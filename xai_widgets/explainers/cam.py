@@ -38,8 +38,10 @@ def layer_activations_and_gradients(adapter, info, x, targets, runner):
 
     def build():
         def cam_gradients(xb, target):
-            with tf.GradientTape() as tape:
-                out, (acts,) = adapter.forward(xb, [info])
+            # the tape records from the layer on (not the weights, not what comes before):
+            # the backward pass runs from the score to the layer only
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                out, (acts,) = adapter.forward(xb, [info], watch=tape.watch)
                 out = tf.cast(out, tf.float32)
                 top = tf.argmax(out, axis=-1, output_type=tf.int32)
                 resolved = tf.where(target < 0, top, target)
