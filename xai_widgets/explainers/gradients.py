@@ -3,12 +3,14 @@
 All of them run through ONE function per model adapter, "class-score gradients at a batch of
 points", so that the model's forward+backward pass is traced once for all four:
 
-* ``point_gradients(x_u, base_u, idx, alpha, noise, weight, squared, target)``: for each row,
-  the gradient of the target score at ``base + alpha * (x - base)`` (or at ``x + noise`` when
-  noise rows are given), squared if ``squared``, multiplied by ``weight`` and summed per input
-  (``idx`` says which input a row belongs to); also the rows' scores and targets (a target of
-  -1 is the row's top class), so that saliency and gradient x input, whose rows are the
-  inputs, need no forward pass of their own to pick the classes and report the scores. Saliency is one row per input with
+* ``point_gradients(x_u, base_u, idx, alpha, sigma, first_row, seed, weight, squared,
+  target)``: for each row, the gradient of the target score at ``base + alpha * (x - base)``
+  (or, when noise levels ``sigma`` are given, at ``x + sigma * noise``, the noise drawn inside
+  the call from a Philox stream keyed by ``seed``, row ``first_row + r`` taking its own stretch
+  of it), squared if ``squared``, multiplied by ``weight`` and summed per input (``idx`` says
+  which input a row belongs to); also the rows' scores and targets (a target of -1 is the
+  row's top class), so that saliency and gradient x input, whose rows are the inputs, need no
+  forward pass of their own to pick the classes and report the scores. Saliency is one row per input with
   ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights;
   SmoothGrad is ``samples`` noisy rows per input with weight 1.
 
@@ -134,17 +136,28 @@ def _point_gradients(adapter):
 
     def build():
         bshape = (-1,) + (1,) * len(adapter.input_shape)
+        size = int(np.prod(adapter.input_shape))
+        padded = -(-size // 4) * 4  # Philox gives 4 normals a step: each row starts a step
 
-        def point_gradients(x_u, base_u, idx, alpha, noise, weight, squared, target):
+        def point_gradients(x_u, base_u, idx, alpha, sigma, first_row, seed, weight, squared,
+                            target):
             def noisy_rows():
-                return tf.gather(x_u, idx) + noise
+                # row r's noise: the normals of steps (first_row + r) * padded / 4 onwards
+                # of a Philox stream keyed by the seed (the same eagerly and compiled)
+                counter = tf.stack([tf.cast(first_row, tf.uint64) * (padded // 4),
+                                    tf.constant(0, tf.uint64)])
+                noise = tf.raw_ops.StatelessRandomNormalV2(
+                    shape=tf.stack([tf.shape(idx)[0], padded]),
+                    key=tf.reshape(tf.cast(seed, tf.uint64), (1,)), counter=counter, alg=1)
+                noise = tf.reshape(noise[:, :size], tf.shape(tf.gather(x_u, idx)))
+                return tf.gather(x_u, idx) + noise * tf.reshape(sigma, bshape)
 
             def path_rows():
                 xs = tf.gather(x_u, idx)
                 bs = tf.gather(base_u, idx)
                 return bs + tf.reshape(alpha, bshape) * (xs - bs)
 
-            rows = tf.cond(tf.shape(noise)[0] > 0, noisy_rows, path_rows)
+            rows = tf.cond(tf.size(sigma) > 0, noisy_rows, path_rows)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(rows)
                 out, resolved = scores_and_targets(tf, adapter, rows, target)
@@ -159,15 +172,15 @@ def _point_gradients(adapter):
         ints = tf.TensorSpec((None,), tf.int32)
         floats = tf.TensorSpec((None,), tf.float32)
         flag = tf.TensorSpec((), tf.bool)
+        big = tf.TensorSpec((), tf.int64)
         return adapter.compile(point_gradients,
-                               [spec, spec, ints, floats, spec, floats, flag, ints],
+                               [spec, spec, ints, floats, floats, big, big, floats, flag, ints],
                                rows=lambda x_u, base_u, idx, *_: len(idx))
 
     return adapter.function("point_gradients", build)
 
 
-def _no_noise(x: np.ndarray) -> np.ndarray:
-    return np.zeros((0,) + x.shape[1:], np.float32)
+NO_NOISE = np.zeros(0, np.float32)
 
 
 def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
@@ -179,7 +192,6 @@ def _path_integral(adapter, x, baselines, targets, runner, alphas, weights):
     """(path integral, the rows' scores, the rows' targets); with one step the rows are
     the inputs (the scores and targets are theirs)."""
     fn = _point_gradients(adapter)
-    no_noise = _no_noise(x)
     steps = len(alphas)
     n_rows = len(x) * steps
     runner.plan(n_rows)
@@ -192,7 +204,7 @@ def _path_integral(adapter, x, baselines, targets, runner, alphas, weights):
         first, last = which[0], which[-1] + 1
         summed, out, picked = fn(
             x[first:last], baselines[first:last], (which - first).astype(np.int32),
-            alphas[k], no_noise, weights[k], False, targets[which],
+            alphas[k], NO_NOISE, 0, 0, weights[k], False, targets[which],
         )
         total[first:last] += summed.numpy()
         logits[start:stop] = out.numpy().reshape(len(rows), -1)
@@ -287,24 +299,17 @@ def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
     sigmas = (noise * np.where(spans > 0, spans, 1.0)).astype(np.float32)
     total = np.zeros_like(x)
     ones = np.ones(runner.batch_size, np.float32)
-    noise_of = {}
     for start, stop in runner.chunks(n_rows):
+        # Row i * samples + j is input i's j-th noisy copy; its noise depends only on the seed
+        # and that row number (drawn inside the compiled call): the result does not depend
+        # on batch_size.
         rows = np.arange(start, stop)
-        which, k = rows // samples, rows % samples
+        which = rows // samples
         first, last = which[0], which[-1] + 1
-        # The noise of input i depends only on (seed, i): the result does not depend on
-        # batch_size.
-        for i in range(first, last):
-            if i not in noise_of:
-                rng = np.random.default_rng([seed, i])
-                noise_of[i] = rng.standard_normal((samples,) + x.shape[1:], np.float32) * sigmas[i]
-        noise_rows = np.stack([noise_of[i][j] for i, j in zip(which, k)])
         x_chunk = x[first:last]
         summed, _, _ = fn(x_chunk, x_chunk, (which - first).astype(np.int32),
-                          ones[: len(rows)], noise_rows, ones[: len(rows)], squared,
-                          targets[which])
+                          ones[: len(rows)], sigmas[which], start, seed, ones[: len(rows)],
+                          squared, targets[which])
         total[first:last] += summed.numpy()
-        for i in range(first, last - 1):  # inputs finished in this chunk
-            noise_of.pop(i, None)
     attributions = total / samples
     return {"attributions": attributions, "heatmaps": input_heatmaps(attributions, "maxabs")}
