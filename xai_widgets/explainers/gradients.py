@@ -3,14 +3,15 @@
 All of them run through ONE function per model adapter, "class-score gradients at a batch of
 points", so that the model's forward+backward pass is traced once for all four:
 
-* ``point_gradients(x_u, base_u, idx, alpha, sigma, first_row, seed, weight, squared,
-  target)``: for each row, the gradient of the target score at ``base + alpha * (x - base)``
-  (or, when noise levels ``sigma`` are given, at ``x + sigma * noise``, the noise drawn inside
-  the call from a Philox stream keyed by ``seed``, row ``first_row + r`` taking its own stretch
-  of it), squared if ``squared``, multiplied by ``weight`` and summed per input (``idx`` says
-  which input a row belongs to); also the rows' scores and targets (a target of -1 is the
-  row's top class), so that saliency and gradient x input, whose rows are the inputs, need no
-  forward pass of their own to pick the classes and report the scores. Saliency is one row per input with
+* ``point_gradients(x_u, base_u, per_row, row_ints, params)``: for each row, the gradient of
+  the target score at ``base + alpha * (x - base)`` (or, if ``noisy``, at ``x + sigma *
+  noise``, the noise drawn inside the call from a Philox stream keyed by ``seed``, row
+  ``first_row + r`` taking its own stretch of it), squared if ``squared``, multiplied by
+  ``weight`` and summed per input; ``per_row`` holds (alpha, weight, sigma), ``row_ints``
+  (which input, target), ``params`` (first_row, seed, squared, noisy). It also returns the
+  rows' scores and targets (a target of -1 is the row's top class), so that saliency and
+  gradient x input, whose rows are the inputs, need no forward pass of their own to pick the
+  classes and report the scores. Saliency is one row per input with
   ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights;
   SmoothGrad is ``samples`` noisy rows per input with weight 1.
 
@@ -131,6 +132,12 @@ def scores_and_targets(tf, adapter, rows, target):
     return out, tf.where(target < 0, top, target)
 
 
+# per_row columns and params entries of point_gradients (few arguments: each one costs
+# ~70 us of argument binding per call, which matters for small models)
+ALPHA, WEIGHT, SIGMA = 0, 1, 2
+FIRST_ROW, SEED, SQUARED, NOISY = 0, 1, 2, 3
+
+
 def _point_gradients(adapter):
     import tensorflow as tf
 
@@ -139,25 +146,27 @@ def _point_gradients(adapter):
         size = int(np.prod(adapter.input_shape))
         padded = -(-size // 4) * 4  # Philox gives 4 normals a step: each row starts a step
 
-        def point_gradients(x_u, base_u, idx, alpha, sigma, first_row, seed, weight, squared,
-                            target):
+        def point_gradients(x_u, base_u, per_row, row_ints, params):
+            idx, target = row_ints[:, 0], row_ints[:, 1]
+            xs = tf.gather(x_u, idx)
+
             def noisy_rows():
-                # row r's noise: the normals of steps (first_row + r) * padded / 4 onwards
-                # of a Philox stream keyed by the seed (the same eagerly and compiled)
-                counter = tf.stack([tf.cast(first_row, tf.uint64) * (padded // 4),
+                # row r's noise: the normals from step (first_row + r) * padded / 4 on of a
+                # Philox stream keyed by the seed (the same eagerly and compiled)
+                counter = tf.stack([tf.cast(params[FIRST_ROW], tf.uint64) * (padded // 4),
                                     tf.constant(0, tf.uint64)])
                 noise = tf.raw_ops.StatelessRandomNormalV2(
                     shape=tf.stack([tf.shape(idx)[0], padded]),
-                    key=tf.reshape(tf.cast(seed, tf.uint64), (1,)), counter=counter, alg=1)
-                noise = tf.reshape(noise[:, :size], tf.shape(tf.gather(x_u, idx)))
-                return tf.gather(x_u, idx) + noise * tf.reshape(sigma, bshape)
+                    key=tf.reshape(tf.cast(params[SEED], tf.uint64), (1,)), counter=counter,
+                    alg=1)
+                noise = tf.reshape(noise[:, :size], tf.shape(xs))
+                return xs + noise * tf.reshape(per_row[:, SIGMA], bshape)
 
             def path_rows():
-                xs = tf.gather(x_u, idx)
                 bs = tf.gather(base_u, idx)
-                return bs + tf.reshape(alpha, bshape) * (xs - bs)
+                return bs + tf.reshape(per_row[:, ALPHA], bshape) * (xs - bs)
 
-            rows = tf.cond(tf.size(sigma) > 0, noisy_rows, path_rows)
+            rows = tf.cond(params[NOISY] > 0, noisy_rows, path_rows)
             with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(rows)
                 out, resolved = scores_and_targets(tf, adapter, rows, target)
@@ -165,22 +174,27 @@ def _point_gradients(adapter):
             grads = tape.gradient(score, rows)
             if grads is None:
                 raise no_gradient_error(adapter)
-            grads = tf.cond(squared, lambda: grads * grads, lambda: grads)
-            return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx), out, resolved
+            grads = tf.cond(params[SQUARED] > 0, lambda: grads * grads, lambda: grads)
+            summed = tf.math.segment_sum(grads * tf.reshape(per_row[:, WEIGHT], bshape), idx)
+            return summed, out, resolved
 
         spec = adapter.input_spec()
-        ints = tf.TensorSpec((None,), tf.int32)
-        floats = tf.TensorSpec((None,), tf.float32)
-        flag = tf.TensorSpec((), tf.bool)
-        big = tf.TensorSpec((), tf.int64)
-        return adapter.compile(point_gradients,
-                               [spec, spec, ints, floats, floats, big, big, floats, flag, ints],
-                               rows=lambda x_u, base_u, idx, *_: len(idx))
+        return adapter.compile(point_gradients, [
+            spec, spec, tf.TensorSpec((None, 3), tf.float32),
+            tf.TensorSpec((None, 2), tf.int32), tf.TensorSpec((4,), tf.int64)],
+            rows=lambda x_u, base_u, per_row, *_: len(per_row))
 
     return adapter.function("point_gradients", build)
 
 
-NO_NOISE = np.zeros(0, np.float32)
+def _call(fn, x_u, base_u, idx, target, alpha, weight, sigma=0.0, first_row=0, seed=0,
+          squared=False, noisy=False):
+    """One call of point_gradients, its arguments packed."""
+    per_row = np.empty((len(idx), 3), np.float32)
+    per_row[:, ALPHA], per_row[:, WEIGHT], per_row[:, SIGMA] = alpha, weight, sigma
+    row_ints = np.stack([idx, target], axis=1).astype(np.int32)
+    params = np.array([first_row, seed, squared, noisy], np.int64)
+    return fn(x_u, base_u, per_row, row_ints, params)
 
 
 def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
@@ -189,26 +203,26 @@ def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np
 
 
 def _path_integral(adapter, x, baselines, targets, runner, alphas, weights):
-    """(path integral, the rows' scores, the rows' targets); with one step the rows are
-    the inputs (the scores and targets are theirs)."""
+    """(path integral, the inputs' scores, the inputs' targets); the scores and targets only
+    with one step (the rows are then the inputs), else None."""
     fn = _point_gradients(adapter)
     steps = len(alphas)
     n_rows = len(x) * steps
     runner.plan(n_rows)
     total = np.zeros_like(x)
-    logits = np.empty((n_rows, adapter.num_classes), np.float32)
-    resolved = np.empty(n_rows, np.int32)
+    at_inputs = steps == 1
+    logits = np.empty((n_rows, adapter.num_classes), np.float32) if at_inputs else None
+    resolved = np.empty(n_rows, np.int32) if at_inputs else None
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
         which, k = rows // steps, rows % steps
         first, last = which[0], which[-1] + 1
-        summed, out, picked = fn(
-            x[first:last], baselines[first:last], (which - first).astype(np.int32),
-            alphas[k], NO_NOISE, 0, 0, weights[k], False, targets[which],
-        )
+        summed, out, picked = _call(fn, x[first:last], baselines[first:last], which - first,
+                                    targets[which], alphas[k], weights[k])
         total[first:last] += summed.numpy()
-        logits[start:stop] = out.numpy().reshape(len(rows), -1)
-        resolved[start:stop] = picked.numpy()
+        if at_inputs:
+            logits[start:stop] = out.numpy().reshape(len(rows), -1)
+            resolved[start:stop] = picked.numpy()
     return total, logits, resolved
 
 
@@ -298,7 +312,6 @@ def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
     spans = (x.reshape(len(x), -1).max(axis=1) - x.reshape(len(x), -1).min(axis=1))
     sigmas = (noise * np.where(spans > 0, spans, 1.0)).astype(np.float32)
     total = np.zeros_like(x)
-    ones = np.ones(runner.batch_size, np.float32)
     for start, stop in runner.chunks(n_rows):
         # Row i * samples + j is input i's j-th noisy copy; its noise depends only on the seed
         # and that row number (drawn inside the compiled call): the result does not depend
@@ -307,9 +320,9 @@ def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
         which = rows // samples
         first, last = which[0], which[-1] + 1
         x_chunk = x[first:last]
-        summed, _, _ = fn(x_chunk, x_chunk, (which - first).astype(np.int32),
-                          ones[: len(rows)], sigmas[which], start, seed, ones[: len(rows)],
-                          squared, targets[which])
+        summed, _, _ = _call(fn, x_chunk, x_chunk, which - first, targets[which], 1.0, 1.0,
+                             sigmas[which], first_row=start, seed=seed, squared=squared,
+                             noisy=True)
         total[first:last] += summed.numpy()
     attributions = total / samples
     return {"attributions": attributions, "heatmaps": input_heatmaps(attributions, "maxabs")}
