@@ -199,6 +199,10 @@ def bench_ours(model, x, targets, settings, repeats, reference):
         start = time.perf_counter()
         exp = xw.explain(model, x, method=method, target=targets, **opts)
         warm_wall = time.perf_counter() - start
+        # what the kernel does once idle: compile what ran eagerly (small calls)
+        start = time.perf_counter()
+        idle_compiled = adapter.compile_pending()
+        idle_s = time.perf_counter() - start
         traces_warm = adapter.trace_count - traces0
         n = len(x)
         evaluations = exp.params.get("evaluations")
@@ -225,6 +229,8 @@ def bench_ours(model, x, targets, settings, repeats, reference):
             "images": n,
             "evaluations": int(evaluations),
             "warmup_wall_s": warm_wall,
+            "idle_compile_s": idle_s,
+            "idle_compiled": idle_compiled,
             "traces_in_warmup": traces_warm,
             "wall_s": median(walls),
             "wall_s_all": walls,
@@ -451,21 +457,23 @@ def report(result, settings, repeats, theirs_repeats) -> str:
         f"occlusion patch={occ['patch']} stride={occ['stride']} fill={occ['fill']}; "
         f"median of {repeats} timed call(s) after one warm-up call",
         "wall = the whole xw.explain() call; compute = exp.seconds (without input checks and "
-        "the forward pass that picks the targets); warm-up = first call with the adapter's "
-        "compiled functions cleared (tracing included); retraces = trace_count change over "
-        "the timed calls plus one call with half as many images",
+        "the forward pass that picks the targets, where there is one); warm-up = first call "
+        "with the adapter's functions cleared (eager when its calls are small, else tracing "
+        "included); idle = then compile_pending() (what the kernel compiles once idle); traces "
+        "= both; retraces = trace_count change over the timed calls plus one call with half "
+        "as many images",
         "",
     ]
     rows = []
     for label, r in result["ours"].items():
         retrace = r["retraces_during_repeats"] + r["retraces_for_other_n"]
         rows.append([
-            label, r["evaluations"], r["warmup_wall_s"], r["traces_in_warmup"],
-            r["wall_s_per_image"], r["compute_s_per_image"],
+            label, r["evaluations"], r["warmup_wall_s"], r["idle_compile_s"],
+            r["traces_in_warmup"], r["wall_s_per_image"], r["compute_s_per_image"],
             "none" if retrace == 0 else f"RETRACED x{retrace}",
         ])
     lines.append(table(
-        ["method", "evals", "warm-up s (cold, incl. trace)", "traces", "s/img (wall)",
+        ["method", "evals", "warm-up s (cold)", "idle s", "traces", "s/img (wall)",
          "s/img (compute)", "retraces after warm-up"], rows))
     comp = result["ours"]["integrated_gradients"]["completeness"]
     lines.append(f"IG completeness: max |sum(attr) - (f(x) - f(baseline))| = "
@@ -551,7 +559,14 @@ COLD_SCENARIOS = {
     "widget:gradcam": "ImageExplainer(model, x, method='gradcam'), then the same",
     "instances": "a second MobileNetV2 instance (same architecture, other weights) after the "
                  "first one was explained and compiled: its own first calls",
+    "kernel": "in a real IPython kernel (jupyter_client), as in a notebook: a cell makes "
+              "ImageExplainer(model, x) (default method); then each click as the browser "
+              "sends it (w.set_state({'method': m}), answered in the widget's worker thread), "
+              f"{3.0:g} s of think time after each; the kernel compiles in the background "
+              "when idle. s = measured inside the kernel",
+    "kernel:saliency": "the same with ImageExplainer(model, x, method='saliency')",
 }
+THINK_S = 3.0  # seconds a user looks at a heatmap before the next click (kernel scenarios)
 COLD_ORDER = ("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
               "gradcam", "gradcam_plus_plus", "occlusion")
 
@@ -563,9 +578,82 @@ def _cold_model(seed=0):
     return keras.applications.MobileNetV2(weights=None)
 
 
+def cold_kernel(scenario: str, images: int) -> dict:
+    """A kernel scenario: this process drives a fresh IPython kernel through jupyter_client
+    and reads the times the cells measure inside the kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT), env=env)
+
+    def cell(code: str) -> dict:
+        out = []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("ERROR " + "\n".join(msg["content"]["traceback"]))
+
+        reply = kc.execute_interactive(code, timeout=600, output_hook=hook)
+        text = "".join(out)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"cell failed: {text[-2000:]}")
+        line = [ln for ln in text.splitlines() if ln.startswith("STEP ")]
+        return json.loads(line[-1][5:]) if line else {}
+
+    try:
+        first = scenario.partition(":")[2] or None
+        t0 = time.perf_counter()
+        cell(f"""
+import json, time, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, keras, xai_widgets as xw
+from xai_widgets import _idle
+keras.utils.set_random_seed(0)
+model = keras.applications.MobileNetV2(weights=None)
+x = np.random.default_rng(0).uniform(-1, 1, ({images}, 224, 224, 3)).astype(np.float32)
+adapter = xw.adapt(model)
+def step(label, seconds):
+    print("STEP " + json.dumps({{"step": label, "s": seconds, "traces": adapter.trace_count,
+                                 "pending": adapter.pending}}))
+""")
+        setup_s = time.perf_counter() - t0
+        steps = []
+        kwargs = f"method={first!r}" if first else ""
+        steps.append(cell(f"""
+t = time.perf_counter(); w = xw.ImageExplainer(model, x[:1], {kwargs}); w.explanation
+step("constructor -> explanation", time.perf_counter() - t)
+"""))
+        log(f"    {steps[-1]}")
+        method = first or "integrated_gradients"
+        for other in COLD_ORDER:
+            if other == method:
+                continue
+            time.sleep(THINK_S)
+            before = cell("step('before', 0.0)")
+            steps.append(cell(f"""
+t = time.perf_counter(); w.set_state({{"method": {other!r}}}); w.wait()
+assert w.explanation.method == {other!r}, w.error
+step("click {other}", time.perf_counter() - t)
+"""))
+            steps[-1]["traces_before"] = before.get("traces")
+            steps[-1]["pending_before"] = before.get("pending")
+            log(f"    {steps[-1]}")
+        time.sleep(THINK_S)
+        steps.append(cell("_idle.wait(60); step('idle at the end', 0.0)"))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return {"scenario": scenario, "import_s": setup_s, "build_s": 0.0, "steps": steps}
+
+
 def cold_child(scenario: str, images: int) -> dict:
     """Run one scenario in this (fresh) process; returns its steps."""
     import time as _time
+
+    if scenario.startswith("kernel"):
+        return cold_kernel(scenario, images)
 
     t0 = _time.perf_counter()
     import keras  # noqa: F401
@@ -722,20 +810,36 @@ def cold_main(args) -> int:
             idle = [run["steps"][i]["idle_s"] for run in good if "idle_s" in run["steps"][i]]
             traces = sorted({run["steps"][i].get("traces") for run in good} - {None})
             compiled = step0.get("idle_compiled")
+            note = ", ".join(compiled) if compiled else ("-" if compiled is None else "nothing")
+            if "pending_before" in step0:  # kernel scenarios: what the click found
+                waiting = sorted({name for run in good
+                                  for name in run["steps"][i].get("pending_before") or []})
+                note = ("at the click, still eager-only: " + ", ".join(waiting)) if waiting \
+                    else "at the click, all used functions compiled"
             rows.append([
                 label, median(values), f"{min(values):.3f}-{max(values):.3f}",
                 "/".join(map(str, traces)) if traces else "-",
-                median(idle) if idle else None,
-                ", ".join(compiled) if compiled else ("-" if compiled is None else "nothing"),
+                median(idle) if idle else None, note,
             ])
             summary[label] = {"s": median(values), "s_all": values, "traces": traces,
                               "idle_s": median(idle) if idle else None,
                               "idle_compiled": compiled}
         print(table(["step", "s", "min-max", "traces", "idle s", "compiled when idle"], rows))
         imports = [run["import_s"] for run in good]
-        print(f"  (import {median(imports):.1f} s, model build "
-              f"{median([run['build_s'] for run in good]):.2f} s, not counted)")
+        if name.startswith("kernel"):
+            print(f"  (kernel start, imports and model build {median(imports):.1f} s, not "
+                  "counted)")
+        else:
+            print(f"  (import {median(imports):.1f} s, model build "
+                  f"{median([run['build_s'] for run in good]):.2f} s, not counted)")
         out["scenarios"][name] = {"steps": summary, "import_s": median(imports)}
+    summary = cold_summary(runs)
+    if summary:
+        print("\nfirst map of a new model, ours vs tf-keras-vis (median over the rounds; theirs: "
+              "the call alone, and with its constructor, which clones the model)")
+        print(table(["method", "ours s", "ours: where", "theirs call s", "theirs ctor+call s",
+                     "ours / theirs call"], summary))
+        out["summary"] = summary
     out["total_seconds"] = time.perf_counter() - wall
     print(f"\ntotal {out['total_seconds']:.0f} s")
     if args.json:
@@ -744,6 +848,28 @@ def cold_main(args) -> int:
             json.dump(out, fh, indent=2, default=_json_default)
         print(f"results written to {args.json}")
     return 0
+
+
+def cold_summary(runs) -> list:
+    """Ours vs theirs for the first saliency and the first Grad-CAM of a fresh process."""
+    def steps(name, label):
+        return [next(st["s"] for st in run["steps"] if st["step"] == label)
+                for run in runs.get(name, []) if "steps" in run]
+
+    def with_setup(name, label):
+        return [next(st["s"] for st in run["steps"] if st["step"] == label)
+                + next(st["s"] for st in run["steps"] if st["step"] == f"{label} setup")
+                for run in runs.get(name, []) if "steps" in run]
+
+    rows = []
+    for label, ours_name, theirs_name in (("saliency", "ours:script", "theirs:saliency"),
+                                          ("gradcam", "ours:gradcam+idle", "theirs:gradcam")):
+        ours, theirs = steps(ours_name, label), steps(theirs_name, label)
+        if not ours or not theirs:
+            continue
+        rows.append([label, median(ours), f"{ours_name} (1st step)", median(theirs),
+                     median(with_setup(theirs_name, label)), median(ours) / median(theirs)])
+    return rows
 
 
 # --------------------------------------------------------------------------- main
