@@ -4,6 +4,7 @@ and a side-by-side comparison with tf-keras-vis.
     .venv/bin/python benchmarks/bench_explainers.py            # full run (~5-8 min, 2 cores)
     .venv/bin/python benchmarks/bench_explainers.py --quick    # ~1-2 min
     .venv/bin/python benchmarks/bench_explainers.py --json results.json
+    .venv/bin/python benchmarks/bench_explainers.py --cold     # cold start, fresh processes
 
 Models: MobileNetV2 (random weights, 224x224x3, 1000 classes) on random images, and the
 digits CNN of ``xai_widgets.demo``. See benchmarks/README.md for what is measured and how.
@@ -198,6 +199,10 @@ def bench_ours(model, x, targets, settings, repeats, reference):
         start = time.perf_counter()
         exp = xw.explain(model, x, method=method, target=targets, **opts)
         warm_wall = time.perf_counter() - start
+        # what the kernel does once idle: compile what ran eagerly (small calls)
+        start = time.perf_counter()
+        idle_compiled = adapter.compile_pending()
+        idle_s = time.perf_counter() - start
         traces_warm = adapter.trace_count - traces0
         n = len(x)
         evaluations = exp.params.get("evaluations")
@@ -224,6 +229,8 @@ def bench_ours(model, x, targets, settings, repeats, reference):
             "images": n,
             "evaluations": int(evaluations),
             "warmup_wall_s": warm_wall,
+            "idle_compile_s": idle_s,
+            "idle_compiled": idle_compiled,
             "traces_in_warmup": traces_warm,
             "wall_s": median(walls),
             "wall_s_all": walls,
@@ -450,21 +457,23 @@ def report(result, settings, repeats, theirs_repeats) -> str:
         f"occlusion patch={occ['patch']} stride={occ['stride']} fill={occ['fill']}; "
         f"median of {repeats} timed call(s) after one warm-up call",
         "wall = the whole xw.explain() call; compute = exp.seconds (without input checks and "
-        "the forward pass that picks the targets); warm-up = first call with the adapter's "
-        "compiled functions cleared (tracing included); retraces = trace_count change over "
-        "the timed calls plus one call with half as many images",
+        "the forward pass that picks the targets, where there is one); warm-up = first call "
+        "with the adapter's functions cleared (eager when its calls are small, else tracing "
+        "included); idle = then compile_pending() (what the kernel compiles once idle); traces "
+        "= both; retraces = trace_count change over the timed calls plus one call with half "
+        "as many images",
         "",
     ]
     rows = []
     for label, r in result["ours"].items():
         retrace = r["retraces_during_repeats"] + r["retraces_for_other_n"]
         rows.append([
-            label, r["evaluations"], r["warmup_wall_s"], r["traces_in_warmup"],
-            r["wall_s_per_image"], r["compute_s_per_image"],
+            label, r["evaluations"], r["warmup_wall_s"], r["idle_compile_s"],
+            r["traces_in_warmup"], r["wall_s_per_image"], r["compute_s_per_image"],
             "none" if retrace == 0 else f"RETRACED x{retrace}",
         ])
     lines.append(table(
-        ["method", "evals", "warm-up s (cold, incl. trace)", "traces", "s/img (wall)",
+        ["method", "evals", "warm-up s (cold)", "idle s", "traces", "s/img (wall)",
          "s/img (compute)", "retraces after warm-up"], rows))
     comp = result["ours"]["integrated_gradients"]["completeness"]
     lines.append(f"IG completeness: max |sum(attr) - (f(x) - f(baseline))| = "
@@ -526,6 +535,343 @@ def report(result, settings, repeats, theirs_repeats) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- cold start
+# One fresh process per row (``--cold``): import, build MobileNetV2(weights=None), then time
+# the first calls, as a user meets them. Each scenario runs in its own process; the rounds
+# go through every scenario in turn (ours and tf-keras-vis side by side in time), and each
+# step is reported as the median over the rounds.
+COLD_SCENARIOS = {
+    "keras": "the model's own first call, model(x) eagerly, then a second one (what any first "
+             "use of the model pays, ours or not)",
+    "ours:script": "xw.explain(model, x, method=...) for each method in turn, back to back: a "
+                   "script, no idle time between calls",
+    "ours:idle": "the same, with the kernel's idle work after each call (the functions that "
+                 "ran eagerly are compiled and run once on zeros: adapter.compile_pending(), "
+                 "what the kernel does in a background thread after the cell)",
+    "ours:gradcam+idle": "Grad-CAM first, then the others, idle work after each",
+    "theirs:saliency": "tf-keras-vis: Saliency first (constructor with clone=True, then the "
+                       "call), then each other class's first call",
+    "theirs:gradcam": "tf-keras-vis: Gradcam first",
+    "widget": "ImageExplainer(model, x) with its default method (integrated_gradients): "
+              "constructor to w.explanation ready; idle work; then the first w.method = m of "
+              "each other method in the menu, idle work after each",
+    "widget:saliency": "ImageExplainer(model, x, method='saliency'), then the same",
+    "widget:gradcam": "ImageExplainer(model, x, method='gradcam'), then the same",
+    "instances": "a second MobileNetV2 instance (same architecture, other weights) after the "
+                 "first one was explained and compiled: its own first calls",
+    "kernel": "in a real IPython kernel (jupyter_client), as in a notebook: a cell makes "
+              "ImageExplainer(model, x) (default method); then each click as the browser "
+              "sends it (w.set_state({'method': m}), answered in the widget's worker thread), "
+              f"{3.0:g} s of think time after each; the kernel compiles in the background "
+              "when idle. s = measured inside the kernel",
+    "kernel:saliency": "the same with ImageExplainer(model, x, method='saliency')",
+}
+THINK_S = 3.0  # seconds a user looks at a heatmap before the next click (kernel scenarios)
+COLD_ORDER = ("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad",
+              "gradcam", "gradcam_plus_plus", "occlusion")
+
+
+def _cold_model(seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.applications.MobileNetV2(weights=None)
+
+
+def cold_kernel(scenario: str, images: int) -> dict:
+    """A kernel scenario: this process drives a fresh IPython kernel through jupyter_client
+    and reads the times the cells measure inside the kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT), env=env)
+
+    def cell(code: str) -> dict:
+        out = []
+
+        def hook(msg):
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                out.append("ERROR " + "\n".join(msg["content"]["traceback"]))
+
+        reply = kc.execute_interactive(code, timeout=600, output_hook=hook)
+        text = "".join(out)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"cell failed: {text[-2000:]}")
+        line = [ln for ln in text.splitlines() if ln.startswith("STEP ")]
+        return json.loads(line[-1][5:]) if line else {}
+
+    try:
+        first = scenario.partition(":")[2] or None
+        t0 = time.perf_counter()
+        cell(f"""
+import json, time, warnings
+warnings.filterwarnings("ignore")
+import numpy as np, keras, xai_widgets as xw
+from xai_widgets import _idle
+keras.utils.set_random_seed(0)
+model = keras.applications.MobileNetV2(weights=None)
+x = np.random.default_rng(0).uniform(-1, 1, ({images}, 224, 224, 3)).astype(np.float32)
+adapter = xw.adapt(model)
+def step(label, seconds):
+    print("STEP " + json.dumps({{"step": label, "s": seconds, "traces": adapter.trace_count,
+                                 "pending": adapter.pending}}))
+""")
+        setup_s = time.perf_counter() - t0
+        steps = []
+        kwargs = f"method={first!r}" if first else ""
+        steps.append(cell(f"""
+t = time.perf_counter(); w = xw.ImageExplainer(model, x[:1], {kwargs}); w.explanation
+step("constructor -> explanation", time.perf_counter() - t)
+"""))
+        log(f"    {steps[-1]}")
+        method = first or "integrated_gradients"
+        for other in COLD_ORDER:
+            if other == method:
+                continue
+            time.sleep(THINK_S)
+            before = cell("step('before', 0.0)")
+            steps.append(cell(f"""
+t = time.perf_counter(); w.set_state({{"method": {other!r}}}); w.wait()
+assert w.explanation.method == {other!r}, w.error
+step("click {other}", time.perf_counter() - t)
+"""))
+            steps[-1]["traces_before"] = before.get("traces")
+            steps[-1]["pending_before"] = before.get("pending")
+            log(f"    {steps[-1]}")
+        time.sleep(THINK_S)
+        steps.append(cell("_idle.wait(60); step('idle at the end', 0.0)"))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return {"scenario": scenario, "import_s": setup_s, "build_s": 0.0, "steps": steps}
+
+
+def cold_child(scenario: str, images: int) -> dict:
+    """Run one scenario in this (fresh) process; returns its steps."""
+    import time as _time
+
+    if scenario.startswith("kernel"):
+        return cold_kernel(scenario, images)
+
+    t0 = _time.perf_counter()
+    import keras  # noqa: F401
+    import tensorflow as tf  # noqa: F401
+
+    import xai_widgets as xw
+    import_s = _time.perf_counter() - t0
+    t0 = _time.perf_counter()
+    model = _cold_model(0)
+    build_s = _time.perf_counter() - t0
+    x = np.random.default_rng(0).uniform(-1, 1, (images, 224, 224, 3)).astype(np.float32)
+    steps = []
+
+    def timed(label, fn, adapter=None, idle=False, **extra):
+        start = _time.perf_counter()
+        out = fn()
+        seconds = _time.perf_counter() - start
+        step = {"step": label, "s": seconds, **extra}
+        log(f"    {label}: {seconds:.3f} s" + (f" (traces {adapter.trace_count})"
+                                                  if adapter is not None else ""))
+        if adapter is not None:
+            step["traces"] = adapter.trace_count
+            if idle:
+                start = _time.perf_counter()
+                step["idle_compiled"] = adapter.compile_pending()
+                step["idle_s"] = _time.perf_counter() - start
+                step["traces_after_idle"] = adapter.trace_count
+        steps.append(step)
+        return out
+
+    if scenario == "keras":
+        timed("model(x) first", lambda: model(x, training=False))
+        timed("model(x) second", lambda: model(x, training=False))
+    elif scenario in ("ours:script", "ours:idle", "ours:gradcam+idle"):
+        adapter = xw.adapt(model)
+        order = list(COLD_ORDER)
+        if scenario == "ours:gradcam+idle":
+            order.remove("gradcam")
+            order.insert(0, "gradcam")
+        for method in order:
+            timed(method, lambda: xw.explain(model, x, method=method), adapter,
+                  idle=scenario != "ours:script")
+    elif scenario.startswith("theirs:"):
+        tkv, error = load_tf_keras_vis()
+        if tkv is None:
+            return {"error": error}
+        import tensorflow as tf
+
+        score = tkv["CategoricalScore"](list(range(images)))
+        layer = xw.adapt(model).default_spatial_layer().name
+        cam_kw = dict(penultimate_layer=layer, seek_penultimate_conv_layer=False,
+                      normalize_cam=False)
+        specs = {
+            "saliency": ("Saliency", dict(normalize_map=False)),
+            "gradcam": ("Gradcam", cam_kw),
+            "gradcam_plus_plus": ("GradcamPlusPlus", cam_kw),
+            "smoothgrad": ("Saliency", dict(smooth_samples=32, smooth_noise=0.15,
+                                            normalize_map=False)),
+        }
+        first = scenario.split(":")[1]
+        for label in [first] + [k for k in specs if k != first]:
+            cls_name, kwargs = specs[label]
+            vis = timed(f"{label} setup", lambda: tkv[cls_name](
+                model, model_modifier=tkv["ReplaceToLinear"](), clone=True))
+            timed(label, lambda: vis(score, x, **kwargs))
+        del tf
+    elif scenario.startswith("widget"):
+        first = scenario.partition(":")[2] or None
+        adapter = xw.adapt(model)
+        kwargs = {"method": first} if first else {}
+        w = timed("constructor -> explanation", lambda: (lambda w: (w, w.explanation))(
+            xw.ImageExplainer(model, x[:1], **kwargs))[0], adapter, idle=True)
+        for method in COLD_ORDER:
+            if method == w.method:
+                continue
+            timed(f"w.method = {method!r}", lambda: setattr(w, "method", method), adapter,
+                  idle=True)
+    elif scenario == "instances":
+        first = xw.adapt(model)
+        timed("A saliency", lambda: xw.explain(model, x, method="saliency"), first, idle=True)
+        timed("A integrated_gradients", lambda: xw.explain(model, x, method="integrated_gradients"),
+              first)
+        timed("A gradcam", lambda: xw.explain(model, x, method="gradcam"), first, idle=True)
+        other = timed("build B = MobileNetV2 (seed 1)", lambda: _cold_model(1))
+        second = xw.adapt(other)
+        timed("B saliency", lambda: xw.explain(other, x, method="saliency"), second)
+        timed("B integrated_gradients", lambda: xw.explain(other, x, method="integrated_gradients"),
+              second)
+        timed("B gradcam", lambda: xw.explain(other, x, method="gradcam"), second, idle=True)
+        timed("B saliency again", lambda: xw.explain(other, x, method="saliency"), second)
+    else:
+        raise SystemExit(f"unknown cold scenario {scenario!r}")
+    return {"scenario": scenario, "import_s": import_s, "build_s": build_s, "steps": steps}
+
+
+def cold_main(args) -> int:
+    import subprocess
+
+    scenarios = [s.strip() for s in args.cold_scenarios.split(",")] if args.cold_scenarios \
+        else list(COLD_SCENARIOS)
+    if args.no_tf_keras_vis:
+        scenarios = [s for s in scenarios if not s.startswith("theirs:")]
+    runs = {name: [] for name in scenarios}
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    wall = time.perf_counter()
+    loads = []
+    for r in range(args.cold_repeats):
+        for name in scenarios:
+            log(f"[cold] round {r + 1}/{args.cold_repeats}: {name}")
+            loads.append(os.getloadavg()[0])
+            proc = subprocess.run(
+                [sys.executable, __file__, "--cold-child", name,
+                 "--cold-images", str(args.cold_images)],
+                capture_output=True, text=True, env=env)
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("COLD ")]
+            if proc.returncode != 0 or not line:
+                log(proc.stderr[-3000:])
+                runs[name].append({"error": f"exit {proc.returncode}"})
+                continue
+            runs[name].append(json.loads(line[-1][5:]))
+    import keras
+    import tensorflow as tf
+
+    import xai_widgets as xw
+    tkv, _ = load_tf_keras_vis()
+    print(f"xai_widgets {xw.__version__} cold-start benchmark: TF {tf.__version__}, Keras "
+          f"{keras.__version__}, tf-keras-vis {tkv['version'] if tkv else 'not available'}, "
+          f"{os.cpu_count()} CPU core(s), {platform.machine()}")
+    print(f"MobileNetV2(weights=None) 224x224x3, {args.cold_images} image(s), uniform in "
+          f"[-1, 1]; one fresh process per scenario and round, {args.cold_repeats} rounds "
+          f"(scenarios interleaved); median [min-max] over the rounds; 1-minute load average "
+          f"at the start of each process: {min(loads):.2f}-{max(loads):.2f}")
+    print("defaults: IG steps=32 (Gauss-Legendre), SmoothGrad samples=32 noise=0.15, "
+          "occlusion patch=28 stride=14 (225 patches), batch_size=32; EAGER_ROWS="
+          f"{xw.models.EAGER_ROWS}, EAGER_CALLS={xw.models.EAGER_CALLS}")
+    print("traces = adapter.trace_count after the step (0: it ran eagerly); idle s = the "
+          "work the kernel does once idle after the step (compile what ran eagerly + one run "
+          "on zeros), and what it compiled")
+    out = {"scenarios": {}, "images": args.cold_images, "repeats": args.cold_repeats,
+           "load_average": [min(loads), max(loads)]}
+    for name in scenarios:
+        good = [run for run in runs[name] if "steps" in run]
+        print(f"\n{name}: {COLD_SCENARIOS[name]}")
+        if not good:
+            errors = {run.get("error") for run in runs[name]}
+            print(f"  failed: {sorted(map(str, errors))}")
+            out["scenarios"][name] = {"errors": sorted(map(str, errors))}
+            continue
+        labels = [step["step"] for step in good[0]["steps"]]
+        rows, summary = [], {}
+        for i, label in enumerate(labels):
+            values = [run["steps"][i]["s"] for run in good]
+            step0 = good[0]["steps"][i]
+            idle = [run["steps"][i]["idle_s"] for run in good if "idle_s" in run["steps"][i]]
+            traces = sorted({run["steps"][i].get("traces") for run in good} - {None})
+            compiled = step0.get("idle_compiled")
+            note = ", ".join(compiled) if compiled else ("-" if compiled is None else "nothing")
+            if "pending_before" in step0:  # kernel scenarios: what the click found
+                waiting = sorted({name for run in good
+                                  for name in run["steps"][i].get("pending_before") or []})
+                note = ("at the click, still eager-only: " + ", ".join(waiting)) if waiting \
+                    else "at the click, all used functions compiled"
+            rows.append([
+                label, median(values), f"{min(values):.3f}-{max(values):.3f}",
+                "/".join(map(str, traces)) if traces else "-",
+                median(idle) if idle else None, note,
+            ])
+            summary[label] = {"s": median(values), "s_all": values, "traces": traces,
+                              "idle_s": median(idle) if idle else None,
+                              "idle_compiled": compiled}
+        print(table(["step", "s", "min-max", "traces", "idle s", "compiled when idle"], rows))
+        imports = [run["import_s"] for run in good]
+        if name.startswith("kernel"):
+            print(f"  (kernel start, imports and model build {median(imports):.1f} s, not "
+                  "counted)")
+        else:
+            print(f"  (import {median(imports):.1f} s, model build "
+                  f"{median([run['build_s'] for run in good]):.2f} s, not counted)")
+        out["scenarios"][name] = {"steps": summary, "import_s": median(imports)}
+    summary = cold_summary(runs)
+    if summary:
+        print("\nfirst map of a new model, ours vs tf-keras-vis (median over the rounds; theirs: "
+              "the call alone, and with its constructor, which clones the model)")
+        print(table(["method", "ours s", "ours: where", "theirs call s", "theirs ctor+call s",
+                     "ours / theirs call"], summary))
+        out["summary"] = summary
+    out["total_seconds"] = time.perf_counter() - wall
+    print(f"\ntotal {out['total_seconds']:.0f} s")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2, default=_json_default)
+        print(f"results written to {args.json}")
+    return 0
+
+
+def cold_summary(runs) -> list:
+    """Ours vs theirs for the first saliency and the first Grad-CAM of a fresh process."""
+    def steps(name, label):
+        return [next(st["s"] for st in run["steps"] if st["step"] == label)
+                for run in runs.get(name, []) if "steps" in run]
+
+    def with_setup(name, label):
+        return [next(st["s"] for st in run["steps"] if st["step"] == label)
+                + next(st["s"] for st in run["steps"] if st["step"] == f"{label} setup")
+                for run in runs.get(name, []) if "steps" in run]
+
+    rows = []
+    for label, ours_name, theirs_name in (("saliency", "ours:script", "theirs:saliency"),
+                                          ("gradcam", "ours:gradcam+idle", "theirs:gradcam")):
+        ours, theirs = steps(ours_name, label), steps(theirs_name, label)
+        if not ours or not theirs:
+            continue
+        rows.append([label, median(ours), f"{ours_name} (1st step)", median(theirs),
+                     median(with_setup(theirs_name, label)), median(ours) / median(theirs)])
+    return rows
+
+
 # --------------------------------------------------------------------------- main
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -536,7 +882,23 @@ def main(argv=None):
                         help="skip the tf-keras-vis comparison")
     parser.add_argument("--models", default="mobilenet_v2,digits_cnn",
                         help="comma-separated subset of mobilenet_v2,digits_cnn")
+    parser.add_argument("--cold", action="store_true",
+                        help="cold-start table: one fresh process per scenario and round")
+    parser.add_argument("--cold-repeats", type=int, default=3, metavar="N",
+                        help="rounds of fresh processes (--cold; default 3)")
+    parser.add_argument("--cold-images", type=int, default=1, metavar="N",
+                        help="images per call (--cold; default 1, as in the widget)")
+    parser.add_argument("--cold-scenarios", metavar="A,B",
+                        help="a subset of the cold scenarios: " + ", ".join(COLD_SCENARIOS))
+    parser.add_argument("--cold-child", metavar="SCENARIO", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cold_child:
+        warnings.filterwarnings("ignore")
+        result = cold_child(args.cold_child, args.cold_images)
+        print("COLD " + json.dumps(result, default=_json_default), flush=True)
+        return 0
+    if args.cold:
+        return cold_main(args)
 
     wall_start = time.perf_counter()
     warnings.filterwarnings("ignore")  # Keras' input-structure warnings from tf-keras-vis

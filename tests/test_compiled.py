@@ -1,20 +1,39 @@
-"""Compiled functions are traced once per model and shape: repeated calls do not retrace."""
+"""Compiled functions are traced once per model and shape: repeated calls do not retrace.
+
+A model's functions run eagerly for their first small calls and are compiled when the kernel
+is idle (``adapter.compile_pending()`` here), at a larger call, or after ``EAGER_CALLS`` small
+ones; the gradient methods share one traced function, the CAM methods another, and occlusion
+uses the forward function that scores every explanation's inputs."""
+
+import threading
 
 import numpy as np
 import pytest
 
 import xai_widgets as xw
+from xai_widgets import _idle
+from xai_widgets import models as xw_models
+
+METHODS = [
+    ("saliency", {}), ("gradient_x_input", {}), ("integrated_gradients", {"steps": 5}),
+    ("smoothgrad", {"samples": 3}), ("smoothgrad", {"samples": 3, "squared": True}),
+    ("gradcam", {}), ("gradcam_plus_plus", {}), ("occlusion", {"patch": 3}),
+]
 
 
-@pytest.fixture(scope="module")
-def model(keras):
-    keras.utils.set_random_seed(0)
+def small_cnn(keras, seed=0):
+    keras.utils.set_random_seed(seed)
     return keras.Sequential([
         keras.Input((8, 8, 3)),
         keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
         keras.layers.GlobalAveragePooling2D(),
         keras.layers.Dense(3, activation="softmax"),
     ])
+
+
+@pytest.fixture(scope="module")
+def model(keras):
+    return small_cnn(keras)
 
 
 @pytest.mark.parametrize("method,options", [
@@ -25,7 +44,10 @@ def model(keras):
 def test_no_retracing_on_repeated_calls(model, method, options):
     adapter = xw.adapt(model)
     x = np.random.default_rng(0).uniform(size=(5, 8, 8, 3)).astype(np.float32)
-    xw.explain(model, x, method=method, batch_size=4, **options)  # traces
+    # warm-up: the first call (eager while its calls are small), then what the kernel
+    # compiles when it is idle
+    xw.explain(model, x, method=method, batch_size=4, **options)
+    adapter.compile_pending()
     traced = adapter.trace_count
     assert traced > 0
     # New values, a different number of inputs, other targets, other option values and
@@ -90,3 +112,129 @@ def test_weights_changed_after_the_first_explanation_are_seen(keras):
     after = xw.explain(model, x, method="saliency", target=1)
     np.testing.assert_allclose(after.attributions[0], kernel[:, 1])
     np.testing.assert_allclose(after.scores, [12.0])
+
+
+def _fresh(keras):
+    model = small_cnn(keras)
+    return model, xw.adapt(model)
+
+
+X5 = np.random.default_rng(0).uniform(size=(5, 8, 8, 3)).astype(np.float32)
+
+
+def test_small_first_calls_run_eagerly_and_compile_when_idle(keras):
+    model, adapter = _fresh(keras)
+    first = xw.explain(model, X5[:1], method="integrated_gradients", steps=4)
+    assert adapter.trace_count == 0  # the scores and the gradients ran eagerly
+    assert adapter.pending == ["scores_fn", "point_gradients"]
+    assert adapter.compile_pending() == ["scores_fn", "point_gradients"]
+    assert adapter.trace_count == 2 and adapter.pending == []
+    again = xw.explain(model, X5[:1], method="integrated_gradients", steps=4)
+    assert adapter.trace_count == 2
+    np.testing.assert_allclose(again.attributions, first.attributions, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["saliency", "gradient_x_input", "gradcam",
+                                    "gradcam_plus_plus"])
+def test_one_pass_methods_take_the_scores_and_top_classes_from_their_own_pass(keras, method):
+    model, adapter = _fresh(keras)
+    exp = xw.explain(model, X5, method=method, batch_size=2)
+    assert "scores" not in adapter.functions  # no forward pass of its own before the method
+    logits = adapter.scores(X5)
+    np.testing.assert_array_equal(exp.targets, logits.argmax(axis=1))
+    np.testing.assert_allclose(exp.scores, logits[np.arange(5), exp.targets], rtol=1e-5)
+    given = xw.explain(model, X5, method=method, target=[2, 1, 0, 2, 1])
+    assert given.targets.tolist() == [2, 1, 0, 2, 1]
+    np.testing.assert_allclose(given.scores, logits[np.arange(5), [2, 1, 0, 2, 1]], rtol=1e-5)
+
+
+def test_a_large_first_call_compiles_at_once(keras):
+    model, adapter = _fresh(keras)
+    xw.explain(model, X5[:1], method="integrated_gradients", steps=xw_models.EAGER_ROWS + 1)
+    assert adapter.functions["point_gradients"].compiled
+    assert adapter.functions["point_gradients"].eager_calls == 0
+    assert not adapter.functions["scores"].compiled  # one row: eager
+
+
+def test_small_calls_compile_after_eager_calls(keras):
+    model, adapter = _fresh(keras)
+    for _ in range(xw_models.EAGER_CALLS):
+        adapter.scores(X5[:1])
+    assert adapter.trace_count == 0
+    adapter.scores(X5[:1])
+    assert adapter.trace_count == 1 and adapter.functions["scores"].compiled
+
+
+def test_methods_share_traced_functions(keras, monkeypatch):
+    """Every first call compiles (EAGER_ROWS = 0): the four gradient methods trace one
+    function (beside the forward pass that scores the inputs), Grad-CAM and Grad-CAM++
+    one more, occlusion none."""
+    monkeypatch.setattr(xw_models, "EAGER_ROWS", 0)
+    model, adapter = _fresh(keras)
+    traces = {}
+    for method, options in METHODS:
+        before = adapter.trace_count
+        xw.explain(model, X5, method=method, batch_size=4, **options)
+        traces[(method, options.get("squared"))] = adapter.trace_count - before
+    # saliency takes its scores from its own pass; IG is the first to score its inputs
+    assert traces == {("saliency", None): 1, ("gradient_x_input", None): 0,
+                      ("integrated_gradients", None): 1, ("smoothgrad", None): 0,
+                      ("smoothgrad", True): 0, ("gradcam", None): 1,
+                      ("gradcam_plus_plus", None): 0, ("occlusion", None): 0}
+    assert sorted(map(str, adapter.functions)) == [
+        "('cam_gradients', ('conv',))", "point_gradients", "scores"]
+
+
+@pytest.mark.parametrize("method,options", METHODS)
+def test_eager_and_compiled_calls_agree(keras, monkeypatch, method, options):
+    model, adapter = _fresh(keras)
+    monkeypatch.setattr(xw_models, "EAGER_ROWS", 10**6)
+    monkeypatch.setattr(xw_models, "EAGER_CALLS", 10**6)
+    eager = xw.explain(model, X5, method=method, batch_size=4, target=[0, 1, 2, 0, 1],
+                       **options)
+    assert adapter.trace_count == 0
+    adapter.compile_pending(warm_up=False)
+    compiled = xw.explain(model, X5, method=method, batch_size=4, target=[0, 1, 2, 0, 1],
+                          **options)
+    assert adapter.trace_count > 0 and not adapter.pending
+    np.testing.assert_allclose(compiled.attributions, eager.attributions, rtol=1e-5,
+                               atol=1e-7)
+    np.testing.assert_allclose(compiled.scores, eager.scores, rtol=1e-6)
+
+
+def test_the_kernel_compiles_after_the_cell(keras, monkeypatch):
+    """In IPython, functions that ran eagerly in a cell are compiled in a background thread
+    after it (post_run_cell), never while an explanation is computing."""
+    hooks = []
+
+    class Events:
+        def register(self, name, fn):
+            hooks.append((name, fn))
+
+    class Shell:
+        events = Events()
+
+    monkeypatch.setattr(_idle, "_shell", lambda: Shell())
+    monkeypatch.setattr(_idle, "_hooked", False)
+    monkeypatch.setattr(_idle, "DELAY", 0.0)
+    model, adapter = _fresh(keras)
+    xw.explain(model, X5[:1], method="integrated_gradients", steps=4)  # main thread: a cell
+    assert [name for name, _ in hooks] == ["post_run_cell"]
+    assert adapter.trace_count == 0  # nothing compiles during the cell
+    with _idle.computing():  # an explanation is computing: the compiler waits
+        hooks[0][1]()  # the cell has finished
+        assert not _idle.wait(timeout=0.3)
+        assert adapter.trace_count == 0
+    assert _idle.wait(timeout=60)
+    assert adapter.pending == [] and adapter.trace_count == 2
+    assert all(fn.compiled for fn in adapter.functions.values())
+
+    # a request answered in another thread (a widget's, from the browser): compiled after it
+    xw.explain(model, X5[:1], method="gradcam")
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (xw.explain(model, X5[:1], method="occlusion",
+                                                         patch=4, stride=4), done.set()))
+    worker.start()
+    worker.join(60)
+    assert done.is_set() and _idle.wait(timeout=60)
+    assert adapter.pending == [] and adapter.trace_count == 3

@@ -20,6 +20,13 @@ activation. The user's layers are called as they are; nothing is swapped in plac
 Compiled functions (``tf.function`` with a ``None`` batch dimension, so a new batch size does
 not retrace) are built once per adapter and kept in ``adapter.functions``; ``trace_count``
 counts how often any of them was traced, for the tests that guard against retracing.
+
+Cold start: tracing and optimising a large model's forward+backward graph costs several eager
+passes (MobileNetV2, 2 cores: ~1-1.5 s against ~0.2-0.4 s for one image eagerly), while a
+compiled call of many rows is much faster than an eager one. So each function runs eagerly
+for its first small calls (at most ``EAGER_ROWS`` rows, ``EAGER_CALLS`` calls), and is traced
+once: at its first larger call, at the next small call after those, or before, when the
+kernel is idle (``xai_widgets._idle``).
 """
 
 from __future__ import annotations
@@ -27,12 +34,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+import threading
 import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import _idle
 from .errors import ExplainError, InputRangeWarning
+
+# A function runs eagerly while its calls have at most EAGER_ROWS rows (model evaluations),
+# for its first EAGER_CALLS calls; it is compiled at a larger call, at the call after those,
+# or while the kernel is idle. EAGER_ROWS = 0 compiles every function at its first call.
+EAGER_ROWS = 8
+EAGER_CALLS = 3
 
 OUTPUT_KINDS = ("logit", "probability")
 _NORMALISING_ACTIVATIONS = ("softmax", "sigmoid")
@@ -511,12 +526,14 @@ class ModelAdapter:
                 not _TF_ROOT_SCOPE.match(info.name) for info in self.layers())
         return self._unsafe_names
 
-    def forward(self, x, capture: Sequence[LayerInfo] = ()):
+    def forward(self, x, capture: Sequence[LayerInfo] = (), watch: Callable | None = None):
         """Symbolic/eager forward pass: (scores (N, K), [captured outputs]).
 
         Scores are pre-softmax when ``output="logit"`` and the head ends in softmax.
         Meant to run inside ``tf.function``; captured outputs are live tensors of the
-        computation, so gradients can be taken with respect to them.
+        computation, so gradients can be taken with respect to them. ``watch`` is called
+        on each captured output as soon as it is computed (``tape.watch``: a tape that
+        watches nothing else records only what follows, so its backward pass stops there).
         """
         if not capture and self._strip is None and not self._scope_unsafe_names():
             return self._head_of(self.model(x, training=False)), []
@@ -538,7 +555,8 @@ class ModelAdapter:
                 model = model.get_layer(name)
                 descend.add(id(model))
             targets[id(info.layer)] = info
-        out = self._head_of(_run_graph(self.model, x, descend, targets, captured, strip_op))
+        out = self._head_of(_run_graph(self.model, x, descend, targets, captured, strip_op,
+                                       watch))
         missing = [info.name for info in capture if id(info.layer) not in captured]
         if missing:
             raise ExplainError(
@@ -555,17 +573,27 @@ class ModelAdapter:
         return outputs
 
     def function(self, key, build: Callable[[], Callable]):
-        """The compiled function stored under ``key``, built on first use."""
+        """The function stored under ``key``, built on first use."""
         fn = self.functions.get(key)
         if fn is None:
             fn = self.functions[key] = build()
         return fn
 
-    def compile(self, python_fn, input_signature):
-        """``tf.function`` of ``python_fn`` whose traces are counted in ``trace_count``.
+    def compile(self, python_fn, input_signature, rows: Callable | None = None):
+        """``python_fn`` as an :class:`AdapterFunction`: eager for its first small calls,
+        then a ``tf.function`` traced once (counted in ``trace_count``).
+
+        ``rows(*args)`` says how many model evaluations a call makes (default: the longest
+        leading dimension of its arguments)."""
+        return AdapterFunction(self, python_fn, input_signature, rows)
+
+    def _trace(self, python_fn, input_signature):
+        """Trace ``python_fn`` once; its concrete function.
 
         Autograph is off: the traced code has no tensor-dependent Python control flow, and
-        our ExplainErrors raised while tracing reach the caller as they are.
+        our ExplainErrors raised while tracing reach the caller as they are. The concrete
+        function is what we call: it cannot retrace, and calling it skips tf.function's
+        argument dispatch (about 0.3 ms a call, which matters for small models).
         """
         tf = _tf()
 
@@ -575,18 +603,35 @@ class ModelAdapter:
 
         body.__name__ = python_fn.__name__
         fn = tf.function(body, input_signature=input_signature, autograph=False)
-        # Trace now, before any data flows: errors found while tracing (no gradient, a
-        # layer off the path) are raised before the first batch is computed. The concrete
-        # function is what we call: it cannot retrace, and calling it skips tf.function's
-        # argument dispatch (about 0.3 ms a call, which matters for small models).
         return fn.get_concrete_function()
+
+    @property
+    def pending(self) -> list[str]:
+        """The functions that ran eagerly and are not compiled yet."""
+        return [fn.name for fn in list(self.functions.values()) if fn.pending]
+
+    def next_pending(self) -> "AdapterFunction | None":
+        for fn in list(self.functions.values()):
+            if fn.pending:
+                return fn
+        return None
+
+    def compile_pending(self, warm_up: bool = True) -> list[str]:
+        """Compile now every function that ran eagerly (what the kernel does when idle);
+        with ``warm_up`` also run each once on a row of zeros (its graph optimisation)."""
+        names = []
+        while (fn := self.next_pending()) is not None:
+            fn.compile(warm_up=warm_up, quiet=True)
+            names.append(fn.name)
+        return names
 
     def input_spec(self):
         tf = _tf()
         return tf.TensorSpec((None,) + self.input_shape, tf.float32)
 
     def scores(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """The explained score of every class, (N, K) float32, batched and compiled."""
+        """The explained score of every class, (N, K) float32, batched (one function,
+        shared with occlusion)."""
         tf = _tf()
 
         def build():
@@ -621,6 +666,84 @@ class ModelAdapter:
     to_probabilities = to_outputs
 
 
+class AdapterFunction:
+    """One of an adapter's functions: eager for its first small calls, compiled after.
+
+    Called like the compiled function (numpy or tensors in, tensors out). While it is not
+    compiled, a call of at most ``EAGER_ROWS`` rows runs ``python_fn`` eagerly, for the first
+    ``EAGER_CALLS`` calls (and, without waiting, while another thread compiles it); any other
+    call compiles it first. Compiling is done once, under a lock, whichever thread asks.
+    """
+
+    def __init__(self, adapter, python_fn, input_signature, rows=None):
+        self.adapter = adapter
+        self.python_fn = python_fn
+        self.input_signature = list(input_signature)
+        self.name = python_fn.__name__
+        self._rows = rows
+        self.concrete = None  # the traced concrete function, once compiled
+        self.eager_calls = 0
+        self.failed = False  # compiling in the background failed: left to the next call
+        self._warm = False
+        self._lock = threading.Lock()
+
+    @property
+    def compiled(self) -> bool:
+        return self.concrete is not None
+
+    @property
+    def pending(self) -> bool:
+        """It ran eagerly and waits to be compiled."""
+        return self.concrete is None and self.eager_calls > 0 and not self.failed
+
+    def rows(self, args) -> int:
+        if self._rows is not None:
+            return int(self._rows(*args))
+        return max((int(np.shape(a)[0]) for a in args if np.ndim(a) > 0), default=1)
+
+    def __call__(self, *args):
+        concrete = self.concrete
+        if concrete is not None:
+            return concrete(*args)
+        if self.rows(args) <= EAGER_ROWS and (self.eager_calls < EAGER_CALLS
+                                              or self._lock.locked()):
+            out = self.eager(*args)
+            self.eager_calls += 1
+            _idle.note(self.adapter)
+            return out
+        return self.compile()(*args)
+
+    def eager(self, *args):
+        """Run the Python function eagerly on the arguments, as the compiled one would."""
+        tf = _tf()
+        tensors = [a if isinstance(a, tf.Tensor) else tf.convert_to_tensor(a, spec.dtype)
+                   for a, spec in zip(args, self.input_signature)]
+        return self.python_fn(*tensors)
+
+    def compile(self, warm_up: bool = False, quiet: bool = False):
+        """Trace now (once); with ``warm_up`` also run it on a row of zeros, so that its
+        graph is optimised before the first real call. ``quiet``: a failure marks the
+        function instead of raising (the next real call compiles it and raises)."""
+        with self._lock:
+            try:
+                if self.concrete is None:
+                    self.concrete = self.adapter._trace(self.python_fn, self.input_signature)
+                if warm_up and not self._warm:
+                    self._warm = True
+                    self.concrete(*_zeros_like(self.input_signature))
+            except Exception:
+                if not quiet:
+                    raise
+                self.failed = self.concrete is None
+            return self.concrete
+
+
+def _zeros_like(signature):
+    """Arguments of one row for a signature: zeros, with 1 for every unknown dimension."""
+    return [np.zeros([1 if d is None else d for d in spec.shape.as_list()],
+                     spec.dtype.as_numpy_dtype) for spec in signature]
+
+
 def _shape_fits(shape, expected) -> bool:
     return len(shape) == len(expected) and all(
         e is None or int(s) == e for s, e in zip(shape, expected)
@@ -645,7 +768,7 @@ def _keras_only_scope(op):
     return name_scope(name, caller=op)
 
 
-def _run_graph(model, inputs, descend, targets, captured, strip_op):
+def _run_graph(model, inputs, descend, targets, captured, strip_op, watch=None):
     """Run ``model``'s functional graph on ``inputs``, with the hooks described above."""
     graph = _functional_graph(model)
 
@@ -654,7 +777,7 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
             if "training" in getattr(op, "_call_context_args", ()):
                 kwargs["training"] = False
             if id(op) in descend:
-                out = _run_graph(op, args[0], descend, targets, captured, strip_op)
+                out = _run_graph(op, args[0], descend, targets, captured, strip_op, watch)
                 if isinstance(out, (list, tuple)) and len(out) == 1:
                     out = out[0]
             elif strip_op is not None and op is strip_op.op:
@@ -664,6 +787,8 @@ def _run_graph(model, inputs, descend, targets, captured, strip_op):
                     out = op(*args, **kwargs)
             if id(op) in targets:
                 captured[id(op)] = out
+                if watch is not None:
+                    watch(out)
             return out
 
         return call

@@ -128,8 +128,8 @@ class ActivationProbe:
             targets = np.full(len(x), -1, np.int32)
         else:
             targets = self.adapter.resolve_targets(target, len(x), None)
-        if self.compiled:
-            acts, grads, scores, resolved = self._compiled()(x, targets)
+        if self.compiled:  # compiled from the first call, whatever its size
+            acts, grads, scores, resolved = self._compiled().compile()(x, targets)
         else:
             import tensorflow as tf
 

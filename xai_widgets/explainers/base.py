@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import _idle
 from ..errors import Cancelled, ExplainError
 from ..models import ModelAdapter, adapt
 
@@ -175,6 +176,9 @@ class Method:
     options: dict[str, Option]
     compute: Callable
     function: Callable = None  # the public function, set by register()
+    # the method's own pass at the inputs gives their scores and picks the top class (it
+    # returns "logits" and "targets"): no separate forward pass before it
+    own_scores: bool = False
 
     def describe(self) -> dict:
         return {
@@ -203,9 +207,13 @@ METHODS: dict[str, Method] = {}
 
 
 def register(name: str, label: str, description: str, signed: bool, space: str = "input",
-             options: tuple[Option, ...] = (), *, inputs: tuple[str, ...]):
+             options: tuple[Option, ...] = (), *, inputs: tuple[str, ...],
+             own_scores: bool = False):
     """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method
     (``runner.logits`` holds the inputs' scores, so methods need not compute them again).
+    ``own_scores``: the method's own pass at the inputs gives their scores; it gets a target
+    of -1 for "the top class" and returns ``logits`` and ``targets``, and no forward pass
+    runs before it (``runner.logits`` is None).
 
     Returns the public function ``method(model, inputs, targets=None, *, output, head,
     progress, cancel, **options) -> Explanation``.
@@ -219,7 +227,8 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
         # every method has batch_size; one whose evaluations are cheap rows (tabular,
         # forward only) declares a larger default of its own
         table = {BATCH_SIZE.name: BATCH_SIZE, **{opt.name: opt for opt in options}}
-        spec = Method(name, label, description, signed, space, tuple(inputs), table, compute)
+        spec = Method(name, label, description, signed, space, tuple(inputs), table, compute,
+                      own_scores=own_scores)
 
         @functools.wraps(compute)
         def public(model, inputs, targets=None, *, output: str = "logit", head=None,
@@ -273,8 +282,11 @@ def check_input_kind(spec: Method, x: np.ndarray):
 class Runner:
     """Hands out chunks of model evaluations, reports progress and honours cancel.
 
-    ``progress(done, total)`` is called after each compiled call; ``cancel()`` is checked
-    before each, and a True answer raises :class:`Cancelled` between batches.
+    ``progress(done, total)`` is called after each model call; ``cancel()`` is checked once
+    per call, and a True answer raises :class:`Cancelled` between batches. The first check
+    comes right after the first call (before its progress), the others before their call:
+    the first call of a model often runs eagerly (see ``ModelAdapter.compile``), and an
+    error it finds (an output without a gradient) is raised before any progress or cancel.
     """
 
     def __init__(self, batch_size: int, progress=None, cancel=None, logits=None):
@@ -291,29 +303,55 @@ class Runner:
     def chunks(self, n_rows: int, size: int | None = None):
         size = size or self.batch_size
         for start in range(0, n_rows, size):
-            if self.cancel is not None and self.cancel():
-                raise Cancelled(f"cancelled after {self.done} of {self.total} model evaluations")
+            first = start == 0 and self.done == 0
+            if not first:
+                self._check_cancel()
             stop = min(start + size, n_rows)
             yield start, stop
+            if first:
+                self._check_cancel()
             self.done += stop - start
             if self.progress is not None:
                 self.progress(self.done, max(self.total, self.done))
 
+    def _check_cancel(self):
+        if self.cancel is not None and self.cancel():
+            raise Cancelled(f"cancelled after {self.done} of {self.total} model evaluations")
+
 
 def run_method(spec: Method, model, inputs, targets=None, *, output="logit", head=None,
                progress=None, cancel=None, **opts) -> Explanation:
-    """Validate everything, then compute: bad input fails before any long computation."""
+    """Validate everything, then compute: bad input fails before any long computation.
+
+    The model's functions that ran eagerly are compiled once the kernel is idle (after this
+    cell, or after this request from a widget's browser view): see ``xai_widgets._idle``."""
+    with _idle.computing():
+        explanation = _run_method(spec, model, inputs, targets, output=output, head=head,
+                                  progress=progress, cancel=cancel, **opts)
+    _idle.after_request()
+    return explanation
+
+
+def _run_method(spec: Method, model, inputs, targets=None, *, output="logit", head=None,
+                progress=None, cancel=None, **opts) -> Explanation:
     options = spec.resolve_options(opts)
     adapter: ModelAdapter = adapt(model, output=output, head=head)
     x = adapter.validate_inputs(inputs)
     check_input_kind(spec, x)
-    logits = adapter.scores(x)
-    targets = adapter.resolve_targets(targets, len(x), logits)
-    scores = logits[np.arange(len(x)), targets].astype(np.float32)
+    if spec.own_scores:  # the method's pass gives the scores; -1: the top class
+        logits = None
+        targets = (np.full(len(x), -1, np.int32) if targets is None
+                   else adapter.resolve_targets(targets, len(x)))
+    else:
+        logits = adapter.scores(x)
+        targets = adapter.resolve_targets(targets, len(x), logits)
     runner = Runner(options.pop("batch_size"), progress, cancel, logits)
     start = time.perf_counter()
     result = spec.compute(adapter, x, targets, runner, **options)
     seconds = time.perf_counter() - start
+    if spec.own_scores:
+        logits, targets = result.pop("logits"), result.pop("targets").astype(np.int32)
+    scores = logits[np.arange(len(x)), targets].astype(np.float32)
     params = {**options, **result.pop("params", {}), "batch_size": runner.batch_size, "output": adapter.output,
               "head": adapter.head_name, "score": adapter.score_kind}
     return Explanation(

@@ -2,8 +2,9 @@
 
 The target layer is the last layer with a spatial output, found also inside nested models
 (a backbone used as a layer), or the one named by ``layer=``. Its activations and the
-gradient of the target score with respect to them come from one compiled forward+backward
-pass that runs the model's own graph (see ``ModelAdapter.forward``), so nested and
+gradient of the target score with respect to them come from one forward+backward pass
+(shared by both methods; eager for the first small calls, then compiled) that runs the
+model's own graph (see ``ModelAdapter.forward``), so nested and
 transfer-learning models work without rebuilding anything.
 """
 
@@ -30,33 +31,43 @@ def resolve_layer(adapter, layer):
 
 
 def layer_activations_and_gradients(adapter, info, x, targets, runner):
-    """Activations of ``info`` and d(score)/d(activations), batched: (N, h, w, c) twice."""
+    """Activations of ``info`` and d(score)/d(activations), batched: (N, h, w, c) twice;
+    with the inputs' scores (N, K) and targets (a target of -1 is the input's top class,
+    picked in the same pass)."""
     import tensorflow as tf
 
     def build():
         def cam_gradients(xb, target):
-            with tf.GradientTape() as tape:
-                out, (acts,) = adapter.forward(xb, [info])
-                score = tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+            # the tape records from the layer on (not the weights, not what comes before):
+            # the backward pass runs from the score to the layer only
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                out, (acts,) = adapter.forward(xb, [info], watch=tape.watch)
+                out = tf.cast(out, tf.float32)
+                top = tf.argmax(out, axis=-1, output_type=tf.int32)
+                resolved = tf.where(target < 0, top, target)
+                score = tf.gather(out, resolved, batch_dims=1)
             grads = tape.gradient(score, acts)
             if grads is None:
                 raise ExplainError(
                     f"the output {adapter.head_name!r} has no gradient with respect to layer "
                     f"{info.name!r}; choose a layer the prediction depends on."
                 )
-            return tf.cast(acts, tf.float32), tf.cast(grads, tf.float32)
+            return tf.cast(acts, tf.float32), tf.cast(grads, tf.float32), out, resolved
 
         ints = tf.TensorSpec((None,), tf.int32)
         return adapter.compile(cam_gradients, [adapter.input_spec(), ints])
 
     fn = adapter.function(("cam_gradients", info.path), build)
     runner.plan(len(x))
-    acts, grads = [], []
+    acts, grads, logits, resolved = [], [], [], []
     for start, stop in runner.chunks(len(x)):
-        a, g = fn(x[start:stop], targets[start:stop])
+        a, g, out, picked = fn(x[start:stop], targets[start:stop])
         acts.append(a.numpy())
         grads.append(g.numpy())
-    return np.concatenate(acts), np.concatenate(grads)
+        logits.append(out.numpy().reshape(stop - start, -1))
+        resolved.append(picked.numpy())
+    return (np.concatenate(acts), np.concatenate(grads), np.concatenate(logits),
+            np.concatenate(resolved))
 
 
 def upsample(maps: np.ndarray, size) -> np.ndarray:
@@ -69,7 +80,7 @@ def upsample(maps: np.ndarray, size) -> np.ndarray:
     return resized.numpy()[..., 0].astype(np.float32)
 
 
-def _result(adapter, x, maps, info, relu):
+def _result(adapter, x, maps, info, relu, logits, targets):
     if relu:
         maps = np.maximum(maps, 0.0)
     size = x.shape[1:3]
@@ -78,6 +89,8 @@ def _result(adapter, x, maps, info, relu):
         "heatmaps": upsample(maps, size),
         "signed": not relu,
         "params": {"layer": "/".join(info.path)},
+        "logits": logits,
+        "targets": targets,
     }
 
 
@@ -91,13 +104,14 @@ _CAM_OPTIONS = (
     "gradcam", "Grad-CAM",
     "the layer's channels weighted by the spatial mean of the score's gradient, summed; "
     "coarse (layer resolution) but class-specific.",
-    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",))
+    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",), own_scores=True)
 def gradcam(adapter, x, targets, runner, layer, relu):
     info = resolve_layer(adapter, layer)
-    acts, grads = layer_activations_and_gradients(adapter, info, x, targets, runner)
+    acts, grads, logits, targets = layer_activations_and_gradients(adapter, info, x, targets,
+                                                                   runner)
     weights = grads.mean(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
-    return _result(adapter, x, maps, info, relu)
+    return _result(adapter, x, maps, info, relu, logits, targets)
 
 
 @register(
@@ -105,18 +119,19 @@ def gradcam(adapter, x, targets, runner, layer, relu):
     "Grad-CAM with pixel-wise weights from higher-order terms (Chattopadhyay et al. 2018, "
     "eq. 19 with the exponential-score closed form, alphas not renormalised); better at "
     "several instances of a class.",
-    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",))
+    signed=False, space="layer", options=_CAM_OPTIONS, inputs=("image",), own_scores=True)
 def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
     # alpha = g^2 / (2 g^2 + sum_ab(A) g^3), w_k = sum_ij alpha * relu(g), as in the paper's
     # equation (and pytorch-grad-cam). The authors' code and tf-keras-vis also divide each
     # channel's alphas by their spatial sum; that changes the maps (Spearman 0.70 with ours
     # on the digits CNN). We keep the published equation.
     info = resolve_layer(adapter, layer)
-    acts, grads = layer_activations_and_gradients(adapter, info, x, targets, runner)
+    acts, grads, logits, targets = layer_activations_and_gradients(adapter, info, x, targets,
+                                                                   runner)
     g2, g3 = grads**2, grads**3
     sum_acts = acts.sum(axis=(1, 2), keepdims=True)
     denom = 2.0 * g2 + sum_acts * g3
     alphas = g2 / np.where(denom != 0.0, denom, 1.0)
     weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
-    return _result(adapter, x, maps, info, relu)
+    return _result(adapter, x, maps, info, relu, logits, targets)

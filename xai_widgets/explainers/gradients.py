@@ -1,17 +1,28 @@
 """Gradient methods: saliency, gradient x input, integrated gradients, SmoothGrad.
 
-All of them run through two compiled functions per model adapter:
+All of them run through ONE function per model adapter, "class-score gradients at a batch of
+points", so that the model's forward+backward pass is traced once for all four:
 
-* ``path_gradients(x_u, base_u, idx, alpha, weight, target)``: the gradient of the target
-  score at ``base + alpha * (x - base)`` for each row, multiplied by ``weight`` and summed per
-  input (``idx`` says which input a row belongs to). Saliency is one row per input with
-  ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights.
-* ``noisy_gradients(x_u, idx, noise, target)``: the sum of gradients and of squared gradients
-  at ``x + noise``, per input (SmoothGrad).
+* ``point_gradients(x_u, base_u, per_row, row_ints, params)``: for each row, the gradient of
+  the target score at ``base + alpha * (x - base)`` (or, if ``noisy``, at ``x + sigma *
+  noise``, the noise drawn inside the call from a Philox stream keyed by ``seed``, row
+  ``first_row + r`` taking its own stretch of it), squared if ``squared``, multiplied by
+  ``weight`` and summed per input; ``per_row`` holds (alpha, weight, sigma), ``row_ints``
+  (which input, target), ``params`` (first_row, seed, squared, noisy). It also returns the
+  rows' scores and targets (a target of -1 is the row's top class), so that saliency and
+  gradient x input, whose rows are the inputs, need no forward pass of their own to pick the
+  classes and report the scores. Saliency is one row per input with
+  ``alpha = 1``; integrated gradients are ``steps`` rows per input with quadrature weights;
+  SmoothGrad is ``samples`` noisy rows per input with weight 1.
+
+The tape watches the rows only (``watch_accessed_variables=False``): the gradient with
+respect to the weights is never built (in a traced graph it was pruned, but cost tracing and
+optimising time; run eagerly, parts of it were computed).
 
 Rows of all inputs are packed into chunks of exactly ``batch_size`` model evaluations, so a
 method costs about as much as one batched forward+backward pass over the same number of
-evaluations. Both functions take a ``None`` batch dimension: repeated calls never retrace.
+evaluations. The function takes a ``None`` batch dimension: repeated calls never retrace.
+Small calls run eagerly until the function is compiled (see ``ModelAdapter.compile``).
 """
 
 from __future__ import annotations
@@ -112,101 +123,137 @@ def no_gradient_error(adapter) -> ExplainError:
     )
 
 
-def _target_scores(tf, adapter, rows, target):
+def scores_and_targets(tf, adapter, rows, target):
+    """The explained scores of the rows (K per row) and each row's target: ``target``, or
+    the row's top class where it is -1 (picked in the same pass)."""
     out, _ = adapter.forward(rows)
-    return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
+    out = tf.cast(out, tf.float32)
+    top = tf.argmax(out, axis=-1, output_type=tf.int32)
+    return out, tf.where(target < 0, top, target)
 
 
-def _path_gradients(adapter):
+# per_row columns and params entries of point_gradients (few arguments: each one costs
+# ~70 us of argument binding per call, which matters for small models)
+ALPHA, WEIGHT, SIGMA = 0, 1, 2
+FIRST_ROW, SEED, SQUARED, NOISY = 0, 1, 2, 3
+
+
+def _point_gradients(adapter):
     import tensorflow as tf
 
     def build():
         bshape = (-1,) + (1,) * len(adapter.input_shape)
+        size = int(np.prod(adapter.input_shape))
+        padded = -(-size // 4) * 4  # Philox gives 4 normals a step: each row starts a step
 
-        def path_gradients(x_u, base_u, idx, alpha, weight, target):
+        def point_gradients(x_u, base_u, per_row, row_ints, params):
+            idx, target = row_ints[:, 0], row_ints[:, 1]
             xs = tf.gather(x_u, idx)
-            bs = tf.gather(base_u, idx)
-            rows = bs + tf.reshape(alpha, bshape) * (xs - bs)
-            with tf.GradientTape() as tape:
+
+            def noisy_rows():
+                # row r's noise: the normals from step (first_row + r) * padded / 4 on of a
+                # Philox stream keyed by the seed (the same eagerly and compiled)
+                counter = tf.stack([tf.cast(params[FIRST_ROW], tf.uint64) * (padded // 4),
+                                    tf.constant(0, tf.uint64)])
+                noise = tf.raw_ops.StatelessRandomNormalV2(
+                    shape=tf.stack([tf.shape(idx)[0], padded]),
+                    key=tf.reshape(tf.cast(params[SEED], tf.uint64), (1,)), counter=counter,
+                    alg=1)
+                noise = tf.reshape(noise[:, :size], tf.shape(xs))
+                return xs + noise * tf.reshape(per_row[:, SIGMA], bshape)
+
+            def path_rows():
+                bs = tf.gather(base_u, idx)
+                return bs + tf.reshape(per_row[:, ALPHA], bshape) * (xs - bs)
+
+            rows = tf.cond(params[NOISY] > 0, noisy_rows, path_rows)
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
                 tape.watch(rows)
-                score = _target_scores(tf, adapter, rows, target)
+                out, resolved = scores_and_targets(tf, adapter, rows, target)
+                score = tf.gather(out, resolved, batch_dims=1)
             grads = tape.gradient(score, rows)
             if grads is None:
                 raise no_gradient_error(adapter)
-            return tf.math.segment_sum(grads * tf.reshape(weight, bshape), idx)
+            grads = tf.cond(params[SQUARED] > 0, lambda: grads * grads, lambda: grads)
+            summed = tf.math.segment_sum(grads * tf.reshape(per_row[:, WEIGHT], bshape), idx)
+            return summed, out, resolved
 
         spec = adapter.input_spec()
-        ints = tf.TensorSpec((None,), tf.int32)
-        floats = tf.TensorSpec((None,), tf.float32)
-        return adapter.compile(path_gradients, [spec, spec, ints, floats, floats, ints])
+        return adapter.compile(point_gradients, [
+            spec, spec, tf.TensorSpec((None, 3), tf.float32),
+            tf.TensorSpec((None, 2), tf.int32), tf.TensorSpec((4,), tf.int64)],
+            rows=lambda x_u, base_u, per_row, *_: len(per_row))
 
-    return adapter.function("path_gradients", build)
+    return adapter.function("point_gradients", build)
 
 
-def _noisy_gradients(adapter):
-    import tensorflow as tf
-
-    def build():
-        def noisy_gradients(x_u, idx, noise, target):
-            rows = tf.gather(x_u, idx) + noise
-            with tf.GradientTape() as tape:
-                tape.watch(rows)
-                score = _target_scores(tf, adapter, rows, target)
-            grads = tape.gradient(score, rows)
-            if grads is None:
-                raise no_gradient_error(adapter)
-            return tf.math.segment_sum(grads, idx), tf.math.segment_sum(grads * grads, idx)
-
-        spec = adapter.input_spec()
-        ints = tf.TensorSpec((None,), tf.int32)
-        return adapter.compile(noisy_gradients, [spec, ints, spec, ints])
-
-    return adapter.function("noisy_gradients", build)
+def _call(fn, x_u, base_u, idx, target, alpha, weight, sigma=0.0, first_row=0, seed=0,
+          squared=False, noisy=False):
+    """One call of point_gradients, its arguments packed."""
+    per_row = np.empty((len(idx), 3), np.float32)
+    per_row[:, ALPHA], per_row[:, WEIGHT], per_row[:, SIGMA] = alpha, weight, sigma
+    row_ints = np.stack([idx, target], axis=1).astype(np.int32)
+    params = np.array([first_row, seed, squared, noisy], np.int64)
+    return fn(x_u, base_u, per_row, row_ints, params)
 
 
 def path_integral(adapter, x, baselines, targets, runner, alphas, weights) -> np.ndarray:
     """sum_k weights[k] * grad f(base + alphas[k] (x - base)) per input, in full chunks."""
-    fn = _path_gradients(adapter)
+    return _path_integral(adapter, x, baselines, targets, runner, alphas, weights)[0]
+
+
+def _path_integral(adapter, x, baselines, targets, runner, alphas, weights):
+    """(path integral, the inputs' scores, the inputs' targets); the scores and targets only
+    with one step (the rows are then the inputs), else None."""
+    fn = _point_gradients(adapter)
     steps = len(alphas)
     n_rows = len(x) * steps
     runner.plan(n_rows)
     total = np.zeros_like(x)
+    at_inputs = steps == 1
+    logits = np.empty((n_rows, adapter.num_classes), np.float32) if at_inputs else None
+    resolved = np.empty(n_rows, np.int32) if at_inputs else None
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
         which, k = rows // steps, rows % steps
         first, last = which[0], which[-1] + 1
-        summed = fn(
-            x[first:last], baselines[first:last], (which - first).astype(np.int32),
-            alphas[k], weights[k], targets[which],
-        )
+        summed, out, picked = _call(fn, x[first:last], baselines[first:last], which - first,
+                                    targets[which], alphas[k], weights[k])
         total[first:last] += summed.numpy()
-    return total
+        if at_inputs:
+            logits[start:stop] = out.numpy().reshape(len(rows), -1)
+            resolved[start:stop] = picked.numpy()
+    return total, logits, resolved
 
 
-def gradients(adapter, x, targets, runner) -> np.ndarray:
-    """Plain gradients of the target scores, batched."""
+def gradients(adapter, x, targets, runner) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain gradients of the target scores, batched; with the inputs' scores and targets
+    (a target of -1 is the input's top class)."""
     one = np.ones(1, np.float32)
-    return path_integral(adapter, x, x, targets, runner, one, one)
+    return _path_integral(adapter, x, x, targets, runner, one, one)
 
 
 @register(
     "saliency", "Saliency (gradient)",
     "gradient of the class score with respect to each input value; the heatmap shows its "
     "magnitude (max over channels of |gradient|).",
-    signed=False, inputs=("image", "tabular"))
+    signed=False, inputs=("image", "tabular"), own_scores=True)
 def saliency(adapter, x, targets, runner):
-    grads = gradients(adapter, x, targets, runner)
-    return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs")}
+    grads, logits, targets = gradients(adapter, x, targets, runner)
+    return {"attributions": grads, "heatmaps": input_heatmaps(grads, "maxabs"),
+            "logits": logits, "targets": targets}
 
 
 @register(
     "gradient_x_input", "Gradient × Input",
     "gradient times the input value: a first-order estimate of each value's contribution "
     "relative to an all-zero input.",
-    signed=True, inputs=("image", "tabular"))
+    signed=True, inputs=("image", "tabular"), own_scores=True)
 def gradient_x_input(adapter, x, targets, runner):
-    attributions = gradients(adapter, x, targets, runner) * x
-    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions)}
+    grads, logits, targets = gradients(adapter, x, targets, runner)
+    attributions = grads * x
+    return {"attributions": attributions, "heatmaps": input_heatmaps(attributions),
+            "logits": logits, "targets": targets}
 
 
 @register(
@@ -259,30 +306,23 @@ def integrated_gradients(adapter, x, targets, runner, steps, baseline, rule, blu
         Option("seed", 0, "random seed of the noise", "integer", minimum=0),
     ), inputs=("image", "tabular"))
 def smoothgrad(adapter, x, targets, runner, samples, noise, squared, seed):
-    fn = _noisy_gradients(adapter)
+    fn = _point_gradients(adapter)
     n_rows = len(x) * samples
     runner.plan(n_rows)
     spans = (x.reshape(len(x), -1).max(axis=1) - x.reshape(len(x), -1).min(axis=1))
     sigmas = (noise * np.where(spans > 0, spans, 1.0)).astype(np.float32)
     total = np.zeros_like(x)
-    total_sq = np.zeros_like(x)
-    noise_of = {}
     for start, stop in runner.chunks(n_rows):
+        # Row i * samples + j is input i's j-th noisy copy; its noise depends only on the seed
+        # and that row number (drawn inside the compiled call): the result does not depend
+        # on batch_size.
         rows = np.arange(start, stop)
-        which, k = rows // samples, rows % samples
+        which = rows // samples
         first, last = which[0], which[-1] + 1
-        # The noise of input i depends only on (seed, i): the result does not depend on
-        # batch_size.
-        for i in range(first, last):
-            if i not in noise_of:
-                rng = np.random.default_rng([seed, i])
-                noise_of[i] = rng.standard_normal((samples,) + x.shape[1:], np.float32) * sigmas[i]
-        noise_rows = np.stack([noise_of[i][j] for i, j in zip(which, k)])
-        summed, summed_sq = fn(x[first:last], (which - first).astype(np.int32), noise_rows,
-                               targets[which])
+        x_chunk = x[first:last]
+        summed, _, _ = _call(fn, x_chunk, x_chunk, which - first, targets[which], 1.0, 1.0,
+                             sigmas[which], first_row=start, seed=seed, squared=squared,
+                             noisy=True)
         total[first:last] += summed.numpy()
-        total_sq[first:last] += summed_sq.numpy()
-        for i in range(first, last - 1):  # inputs finished in this chunk
-            noise_of.pop(i, None)
-    attributions = (total_sq if squared else total) / samples
+    attributions = total / samples
     return {"attributions": attributions, "heatmaps": input_heatmaps(attributions, "maxabs")}

@@ -1,4 +1,8 @@
-"""Perturbation methods: occlusion (forward passes only, no gradients needed)."""
+"""Perturbation methods: occlusion (forward passes only, no gradients needed).
+
+The occluded rows are built in numpy, a chunk at a time, and scored by the adapter's forward
+function (``ModelAdapter.scores``), the one every explanation uses for its inputs' scores:
+occlusion traces nothing of its own."""
 
 from __future__ import annotations
 
@@ -18,37 +22,13 @@ def patch_positions(size: int, patch: int, stride: int) -> list[int]:
     return positions
 
 
-def _occluded_scores(adapter):
-    import tensorflow as tf
-
-    def build():
-        has_channels = len(adapter.input_shape) == 3
-
-        def occluded_scores(x_u, idx, top, left, patch_h, patch_w, fill, target):
-            xs = tf.gather(x_u, idx)
-            height, width = tf.shape(xs)[1], tf.shape(xs)[2]
-            rows_ = tf.range(height)[None, :, None]
-            cols = tf.range(width)[None, None, :]
-            top, left = top[:, None, None], left[:, None, None]
-            inside = ((rows_ >= top) & (rows_ < top + patch_h)
-                      & (cols >= left) & (cols < left + patch_w))
-            mask = tf.cast(inside, xs.dtype)
-            fill = tf.reshape(fill, (-1, 1, 1))
-            if has_channels:
-                mask, fill = mask[..., None], fill[..., None]
-            rows = xs * (1.0 - mask) + fill * mask
-            out, _ = adapter.forward(rows)
-            return tf.gather(tf.cast(out, tf.float32), target, batch_dims=1)
-
-        ints = tf.TensorSpec((None,), tf.int32)
-        scalar = tf.TensorSpec((), tf.int32)
-        return adapter.compile(
-            occluded_scores,
-            [adapter.input_spec(), ints, ints, ints, scalar, scalar,
-             tf.TensorSpec((None,), tf.float32), ints],
-        )
-
-    return adapter.function("occluded_scores", build)
+def _occluded_rows(x, which, tops, lefts, patch, fills) -> np.ndarray:
+    """One chunk of rows: image ``which[r]`` with the patch at ``(tops[r], lefts[r])``
+    filled with ``fills[r]``."""
+    rows = x[which]  # a copy
+    for r in range(len(rows)):
+        rows[r, tops[r]:tops[r] + patch, lefts[r]:lefts[r] + patch] = fills[r]
+    return rows
 
 
 @register(
@@ -85,15 +65,15 @@ def occlusion(adapter, x, targets, runner, patch, stride, fill):
     per_input = len(corners)
     n_rows = n * per_input
     runner.plan(n_rows)
-    fn = _occluded_scores(adapter)
+    # the rows are built here and scored by the adapter's forward function, the one that
+    # scores every explanation's inputs: occlusion needs no function of its own
     scores = np.empty(n_rows, np.float32)
     for start, stop in runner.chunks(n_rows):
         rows = np.arange(start, stop)
         which, k = rows // per_input, rows % per_input
-        first, last = which[0], which[-1] + 1
-        scores[start:stop] = fn(x[first:last], (which - first).astype(np.int32), tops[k],
-                                lefts[k], np.int32(patch), np.int32(patch), fills[which],
-                                targets[which]).numpy()
+        occluded = _occluded_rows(x, which, tops[k], lefts[k], patch, fills[which])
+        scores[start:stop] = adapter.scores(occluded, batch_size=len(rows))[
+            np.arange(len(rows)), targets[which]]
     # Score drop of every (input, patch); each pixel averages the patches that cover it.
     base_scores = runner.logits[np.arange(n), targets]
     patch_drops = base_scores[:, None] - scores.reshape(n, per_input)
