@@ -710,7 +710,6 @@ def cold_child(scenario: str, images: int) -> dict:
         tkv, error = load_tf_keras_vis()
         if tkv is None:
             return {"error": error}
-        import tensorflow as tf
 
         score = tkv["CategoricalScore"](list(range(images)))
         layer = xw.adapt(model).default_spatial_layer().name

@@ -17,7 +17,6 @@ import pytest
 import xai_widgets as xw
 from xai_widgets.widgets import image as image_module
 from xai_widgets.widgets import layers as layers_module
-from xai_widgets.widgets import tabular as tabular_module
 
 COUNT = 20
 

@@ -661,10 +661,6 @@ class ModelAdapter:
         e = np.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
 
-    # the old names: probabilities only when ``value_kind == "probability"``
-    probabilities = outputs
-    to_probabilities = to_outputs
-
 
 class AdapterFunction:
     """One of an adapter's functions: eager for its first small calls, compiled after.
