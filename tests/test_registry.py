@@ -12,7 +12,7 @@ from xai_widgets.explainers.base import TYPES, Option
 
 def test_every_method_declares_its_input_kinds_and_typed_options():
     for name, spec in xw.methods().items():
-        assert spec["inputs"] and set(spec["inputs"]) <= {"image", "tabular"}, name
+        assert spec["inputs"] and set(spec["inputs"]) <= {"image", "tabular", "text"}, name
         for option, described in spec["options"].items():
             assert described["types"] and set(described["types"]) <= set(TYPES), (name, option)
             if "choice" in described["types"]:
@@ -37,6 +37,58 @@ def test_explain_refuses_a_method_for_another_kind_before_computing(digits, kera
     with pytest.raises(ExplainError, match=r"'gradcam' explains image inputs.*Methods for "
                                            r"tabular inputs: \['gradient_x_input'"):
         xw.explain(dense, np.zeros((1, 4), np.float32), method="gradcam")
+
+
+@pytest.fixture
+def scratch_registry():
+    """Registrations made by a test are removed after it."""
+    from xai_widgets.explainers import base
+
+    before = dict(base.REGISTRY), dict(base.METHODS)
+    yield base
+    base.REGISTRY.clear(); base.REGISTRY.update(before[0])
+    base.METHODS.clear(); base.METHODS.update(before[1])
+
+
+def test_one_name_per_kind_runs_the_registration_that_fits_the_inputs(scratch_registry):
+    base = scratch_registry
+    seen = []
+
+    def make(kind):
+        def compute(adapter, x, targets, runner, **options):
+            seen.append((kind, sorted(options)))
+            return {"attributions": np.zeros_like(x), "heatmaps": None}
+        return compute
+
+    base.register("probe", "Probe (image)", "test", signed=True, inputs=("image",),
+                  options=(Option("size", 3, "a size", "integer"),))(make("image"))
+    base.register("probe", "Probe (tabular)", "test", signed=True, inputs=("tabular",),
+                  options=(Option("rows", 5, "rows", "integer"),))(make("tabular"))
+    with pytest.raises(ValueError, match=r"'probe' is already registered for \['image'\]"):
+        base.register("probe", "again", "test", signed=True, inputs=("image",))(make("x"))
+
+    assert xw.methods(kind="image")["probe"]["label"] == "Probe (image)"
+    assert list(xw.methods(kind="tabular")["probe"]["options"]) == ["batch_size", "rows"]
+    assert xw.methods()["probe"]["inputs"] == ["image", "tabular"]
+    assert base.get_method("probe", "tabular").label == "Probe (tabular)"
+    with pytest.raises(ExplainError, match=r"'probe' does not explain text inputs \(it "
+                                           r"explains image and tabular inputs\)"):
+        base.get_method("probe", "text")
+
+    import keras
+    dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    conv = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(2)])
+    xw.explain(dense, np.ones((2, 4), np.float32), method="probe", rows=7)
+    xw.explain(conv, np.ones((1, 6, 6, 1), np.float32), method="probe", size=2)
+    assert seen == [("tabular", ["rows"]), ("image", ["size"])]
+    with pytest.raises(ExplainError, match=r"unknown option\(s\) \['size'\] for method "
+                                           r"'probe'"):
+        xw.explain(dense, np.ones((2, 4), np.float32), method="probe", size=2)
+    text = base._kind_of_raw
+    assert text(["a b", "c"], {}) == text("a b", {}) == text(np.array(["x"]), {}) == "text"
+    assert text(np.ones((2, 5), np.int32), {"vocabulary": ["a"]}) == "text"
+    assert text(np.ones((2, 5)), {}) == "tabular" and text(np.ones((1, 4, 4)), {}) == "image"
 
 
 def test_option_types_are_data_types_with_clear_errors():

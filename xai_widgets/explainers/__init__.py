@@ -6,7 +6,7 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
-from .base import METHODS, Explanation, Method, Option, get_method, methods
+from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
 from .perturbation import occlusion
@@ -19,13 +19,15 @@ def explain(model, inputs, method: str = "integrated_gradients", target=None, **
     ``target``: None (each input's top class), one class index for all, or one per input.
     Other keywords: ``output`` ("logit" or "probability"), ``head`` (multi-output models),
     ``batch_size``, ``progress(done, total)``, ``cancel() -> bool``, and the method's own
-    options (see ``methods()``).
+    options (see ``methods(kind=...)``). A name registered for several kinds of input runs
+    the registration that fits ``inputs`` (see ``method_for``).
     """
-    return get_method(method).function(model, inputs, target, **options)
+    return method_for(method, inputs, options).function(model, inputs, target, **options)
 
 
 __all__ = [
-    "METHODS", "Explanation", "Method", "Option", "explain", "get_method", "methods",
+    "METHODS", "REGISTRY", "Explanation", "Method", "Option", "explain", "get_method",
+    "method_for", "methods",
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
     "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance", "global_surrogates",
 ]

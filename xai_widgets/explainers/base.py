@@ -76,7 +76,7 @@ class Explanation:
 
 # --------------------------------------------------------------------------- options
 TYPES = ("integer", "number", "boolean", "choice", "layer", "array")
-INPUT_KINDS = ("image", "tabular")  # "text" joins once a text method exists
+INPUT_KINDS = ("image", "tabular", "text")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,6 +203,11 @@ class Method:
         }
 
 
+# One name may be registered once per kind of input, with a computation of its own (the
+# integrated gradients of a text model run on its embeddings, of an image model on its
+# pixels): REGISTRY holds every (name, kind); METHODS each name's first registration, the one
+# behind ``xw.<name>`` and behind ``methods()`` without a kind.
+REGISTRY: dict[tuple[str, str], Method] = {}
 METHODS: dict[str, Method] = {}
 
 
@@ -222,6 +227,9 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
     unknown = [kind for kind in inputs if kind not in INPUT_KINDS]
     if not inputs or unknown:
         raise ValueError(f"method {name!r}: inputs must name kinds from {INPUT_KINDS}")
+    taken = [kind for kind in inputs if (name, kind) in REGISTRY]
+    if taken:
+        raise ValueError(f"method {name!r} is already registered for {taken} inputs")
 
     def decorate(compute):
         # every method has batch_size; one whose evaluations are cheap rows (tabular,
@@ -241,38 +249,91 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
             f"    {o.name} = {o.default!r}: {o.doc}" for o in spec.options.values()
         )
         spec.function = public
-        METHODS[name] = spec
+        for kind in spec.inputs:
+            REGISTRY[(name, kind)] = spec
+        METHODS.setdefault(name, spec)
         return public
 
     return decorate
 
 
-def get_method(name: str) -> Method:
+def get_method(name: str, kind: str | None = None) -> Method:
+    """The registered method ``name``; with ``kind``, its registration for that kind of input
+    (a name may have one per kind). Unknown names and kinds raise ``ExplainError``."""
     if name not in METHODS:
         raise ExplainError(f"unknown method {name!r}; valid methods are {sorted(METHODS)}.")
-    return METHODS[name]
+    if kind is None:
+        return METHODS[name]
+    _check_kind(kind)
+    if (name, kind) not in REGISTRY:
+        fitting = [n for (n, k) in REGISTRY if k == kind]
+        raise ExplainError(f"method {name!r} does not explain {kind} inputs (it explains "
+                           f"{' and '.join(_kinds_of(name))} inputs); methods for {kind} "
+                           f"inputs: {fitting}.")
+    return REGISTRY[(name, kind)]
+
+
+def _kinds_of(name: str) -> list[str]:
+    return [k for (n, k) in REGISTRY if n == name]
+
+
+def _check_kind(kind: str):
+    if kind not in INPUT_KINDS:
+        raise ExplainError(f"unknown input kind {kind!r}; the kinds are {list(INPUT_KINDS)}.")
 
 
 def methods(kind: str | None = None) -> dict[str, dict]:
     """The registered methods: label, description, the kinds of input each explains
     (``inputs``), and each option with its default and data types. ``kind="image"`` (or
-    ``"tabular"``) lists only the methods that explain that kind of input."""
-    if kind is not None and kind not in INPUT_KINDS:
-        raise ExplainError(f"unknown input kind {kind!r}; the kinds are {list(INPUT_KINDS)}.")
-    return {name: spec.describe() for name, spec in METHODS.items()
-            if kind is None or kind in spec.inputs}
+    ``"tabular"``, ``"text"``) lists only the methods that explain that kind of input, with
+    that kind's options; without a kind, a name registered for several kinds lists all of
+    them in ``inputs`` and the options of its first registration."""
+    if kind is not None:
+        _check_kind(kind)
+        return {name: spec.describe() for (name, k), spec in REGISTRY.items() if k == kind}
+    return {name: {**spec.describe(), "inputs": _kinds_of(name)}
+            for name, spec in METHODS.items()}
+
+
+def method_for(name: str, inputs, options: dict | None = None) -> Method:
+    """The registration of ``name`` that fits ``inputs``: strings (or a ``vocabulary`` or
+    ``tokenizer`` option) are text; (N, features) arrays tabular; (N, H, W[, C]) images.
+    When the name has no registration for that kind, its first one, which then explains
+    what is wrong with the inputs."""
+    kind = _kind_of_raw(inputs, options or {})
+    if kind is not None and (name, kind) in REGISTRY:
+        return REGISTRY[(name, kind)]
+    return get_method(name)
+
+
+def _kind_of_raw(inputs, options: dict) -> str | None:
+    if "vocabulary" in options or "tokenizer" in options or isinstance(inputs, str):
+        return "text"
+    if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], str):
+        return "text"
+    dtype = getattr(inputs, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "USO" and np.ndim(inputs) == 1:
+        return "text"
+    try:
+        ndim = inputs.ndim if hasattr(inputs, "ndim") else np.ndim(inputs)
+    except (TypeError, ValueError):  # ragged lists: the method's own validation says why
+        return None
+    return _KIND_BY_NDIM.get(ndim)
+
+
+_KIND_BY_NDIM = {2: "tabular", 3: "image", 4: "image"}
 
 
 def input_kind(x: np.ndarray) -> str | None:
     """The kind of a validated batch: (N, features) -> "tabular"; (N, H, W[, C]) ->
     "image"; anything else -> None (no method is refused on shape grounds)."""
-    return {2: "tabular", 3: "image", 4: "image"}.get(x.ndim)
+    return _KIND_BY_NDIM.get(x.ndim)
 
 
 def check_input_kind(spec: Method, x: np.ndarray):
     kind = input_kind(x)
     if kind is not None and kind not in spec.inputs:
-        fitting = sorted(name for name, m in METHODS.items() if kind in m.inputs)
+        fitting = sorted(name for (name, k) in REGISTRY if k == kind)
         raise ExplainError(
             f"{spec.name!r} explains {' and '.join(spec.inputs)} inputs; these inputs "
             f"{tuple(x.shape)} are {kind} inputs. Methods for {kind} inputs: {fitting}.")

@@ -245,7 +245,7 @@ class ImageExplainer(ComputeWidget):
             return
         if change["name"] == "method" and change["old"] != change["new"]:
             # options belong to a method: keep only those the new one knows
-            known = get_method(change["new"]).options
+            known = get_method(change["new"], "image").options
             kept = {k: v for k, v in self.options.items() if k in known}
             if kept != self.options:
                 self.options = kept  # fires this observer again, which does the work
@@ -308,7 +308,7 @@ class ImageExplainer(ComputeWidget):
                 "head": head, "index": index, "method": method, "target": target,
                 "class_index": int(current.targets[0]), "options": dict(options),
                 "compare": [exp.method for exp in compared],
-                "label": get_method(method).label,
+                "label": get_method(method, "image").label,
             }
             self.notice = ""
 
@@ -318,7 +318,7 @@ class ImageExplainer(ComputeWidget):
         shown = self._shown_request
         if shown is None:
             return  # nothing shown yet (the first explanation): the error says it all
-        asked = get_method(request[2]).label
+        asked = get_method(request[2], "image").label
         what = self.shown.get("label", shown[2])
         adapter, names, _ = self._head(shown[0])
         name = subject(names[self.shown.get("class_index", 0)], adapter.value_kind)

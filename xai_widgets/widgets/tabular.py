@@ -485,6 +485,6 @@ class FeatureImportance(ComputeWidget):
         entry = local[method]
         label = self.local.get("score_label", "prediction")
         waterfall(right, names, entry["values"], entry["base"], local["prediction"],
-                  title=f"{get_method(method).label}: {label} {local['prediction']:.3g}")
+                  title=f"{get_method(method, 'tabular').label}: {label} {local['prediction']:.3g}")
         fig.tight_layout()
         return figure_png(fig, path)
