@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _cells import BENCH_MODEL  # noqa: E402
+
 LIMIT_MB = 50
 SHOWN = (1, 2, 3, 5, 10, 20, 30, 40, 50, 75, 100)  # cycles printed in the table
 
@@ -45,21 +48,10 @@ import numpy as np, keras, psutil
 from IPython.display import display
 import xai_widgets as xw
 
-def bench_model(size):
-    """A small CNN with random (seeded) weights: 3 strided convs, GAP, Dense(10, softmax)."""
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((size, size, 3))
-    h = inputs
-    for i, filters in enumerate((8, 16, 32)):
-        h = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu",
-                                name=f"conv{{i}}")(h)
-    h = keras.layers.GlobalAveragePooling2D()(h)
-    outputs = keras.layers.Dense(10, activation="softmax")(h)
-    return keras.Model(inputs, outputs, name=f"cnn{size}")
-
+''' + BENCH_MODEL + '''
 SIZE = {size}
 images = np.random.default_rng(SIZE).random((1, SIZE, SIZE, 3), dtype=np.float32)
-NAMES = [f"class {{i}}" for i in range(10)]
+NAMES = [f"class {i}" for i in range(10)]
 model = bench_model(SIZE)
 refs, models = [], []
 '''
@@ -126,7 +118,7 @@ def run_scenario(name: str, cycles: int, size: int, pythonpath: str) -> list[dic
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)
-        execute(kc, SETUP.format(size=size))
+        execute(kc, SETUP.replace("{size}", str(size)))
         rows = []
         for cycle in range(1, cycles + 1):
             t0 = time.perf_counter()

@@ -52,7 +52,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _cells import BENCH_MODEL  # noqa: E402
 from browser_harness import KernelWebSocketSpy, LabNotebook, lab_and_browser  # noqa: E402
 
 SIZES = (224, 512)
@@ -79,18 +81,7 @@ import numpy as np
 import keras
 import xai_widgets as xw
 
-def bench_model(size):
-    """A small CNN with random (seeded) weights: 3 strided convs, GAP, Dense(10, softmax)."""
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((size, size, 3))
-    h = inputs
-    for i, filters in enumerate((8, 16, 32)):
-        h = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu",
-                                name=f"conv{i}")(h)
-    h = keras.layers.GlobalAveragePooling2D()(h)
-    outputs = keras.layers.Dense(10, activation="softmax")(h)
-    return keras.Model(inputs, outputs, name=f"cnn{size}")
-
+''' + BENCH_MODEL + '''
 def bench_images(size):
     return np.random.default_rng(size).random((1, size, size, 3), dtype=np.float32)
 
