@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
+from .counterfactual_search import Counterfactuals, counterfactuals
 from .effects import accumulated_local_effects, partial_dependence
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
 from .perturbation import occlusion
@@ -31,5 +32,5 @@ __all__ = [
     "method_for", "methods",
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
     "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance", "global_surrogates",
-    "partial_dependence", "accumulated_local_effects",
+    "partial_dependence", "accumulated_local_effects", "counterfactuals", "Counterfactuals",
 ]
