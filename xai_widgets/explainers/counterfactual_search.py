@@ -13,12 +13,17 @@ The search is batched: every step evaluates all its candidate rows in one compil
 1. Candidates: the data's own rows that the model decides as desired (with the locked
    features set back to the instance's), and ``samples`` random sparse edits of the
    instance (1 to 3 features set to values drawn from the data's column).
+   Besides, greedy paths: from the instance, each step makes the one single-feature change
+   (to a quantile of the data, or a category) that moves the decision most towards the
+   desired one, until it changes; ``GREEDY_BEAM`` paths, each started by another feature.
 2. Each valid candidate is made sparse (changed features are put back to the instance's
    value, the one that saves the most distance first, while the decision stays changed),
    then moved towards the instance along the line between them (the smallest step that
    keeps the decision), then made sparse again.
-3. The ``n`` closest are returned, preferring different sets of changed features; every one
-   returned has been checked with the model (``valid``).
+3. ``n`` are returned: first those no other beats on both distance and the number of
+   features changed (the closest, the sparsest and the trade-offs between), then the
+   closest, preferring different sets of changed features; every one returned has been
+   checked with the model (``valid``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from .tabular import is_classifier, predicted_classes
 ROWS_PER_CALL = 32768
 REFINE = 48  # candidates refined (the closest valid ones)
 LINE_STEPS = 24  # points on the line from the instance to a candidate
+GREEDY_BEAM = 8  # greedy paths, each started by another feature
+GREEDY_STEPS = 8  # features a greedy path may change
 
 
 @dataclasses.dataclass
@@ -183,18 +190,43 @@ class _Problem:
                                "instance: ask for another class, or desired=None.")
         return int(desired)
 
-    def decide(self, rows: np.ndarray, runner: Runner | None = None) -> np.ndarray:
+    def scores(self, rows: np.ndarray, runner: Runner | None = None) -> np.ndarray:
+        """(M, K) explained scores of the rows, in large compiled calls."""
         out = []
         for start in range(0, len(rows), ROWS_PER_CALL):
-            scores = self.adapter.scores(rows[start:start + ROWS_PER_CALL], ROWS_PER_CALL)
-            out.append(predicted_classes(self.adapter, scores).astype(np.float64)
-                       if self.classifier else scores[:, 0].astype(np.float64))
+            out.append(self.adapter.scores(rows[start:start + ROWS_PER_CALL], ROWS_PER_CALL))
             if runner is not None:
                 runner.done += min(ROWS_PER_CALL, len(rows) - start)
                 if runner.progress is not None:
                     runner.progress(runner.done, max(runner.total, runner.done))
                 runner._check_cancel()
-        return np.concatenate(out) if out else np.empty(0)
+        k = self.adapter.num_classes
+        return np.concatenate(out) if out else np.empty((0, k), np.float32)
+
+    def decisions_of(self, scores: np.ndarray) -> np.ndarray:
+        if self.classifier:
+            return predicted_classes(self.adapter, scores).astype(np.float64)
+        return scores[:, 0].astype(np.float64)
+
+    def decide(self, rows: np.ndarray, runner: Runner | None = None) -> np.ndarray:
+        return self.decisions_of(self.scores(rows, runner))
+
+    def margin(self, scores: np.ndarray) -> np.ndarray:
+        """How far past the desired decision each row is (> 0: reached), on the scores."""
+        s = scores.astype(np.float64)
+        if not self.classifier:
+            lo, hi = self.desired
+            return np.minimum(s[:, 0] - lo, hi - s[:, 0])
+        if s.shape[1] == 1:  # one sigmoid column: class 1 above the cut
+            cut = 0.5 if self.adapter.score_kind == "probability" else 0.0
+            towards_one = s[:, 0] - cut
+            return towards_one if self.original == 0 else -towards_one
+        orig = int(self.original)
+        if self.desired is None:
+            others = np.delete(s, orig, axis=1)
+            return others.max(axis=1) - s[:, orig]
+        rest = np.delete(s, self.desired, axis=1)
+        return s[:, self.desired] - rest.max(axis=1)
 
     def valid(self, decisions: np.ndarray) -> np.ndarray:
         if not self.classifier:
@@ -241,7 +273,7 @@ def counterfactuals(model, X, instance, desired=None, n: int = 3, immutable=(), 
     runner = Runner(ROWS_PER_CALL, progress, cancel)
     rng = np.random.default_rng(seed)
     data = p.legal(p.X)
-    edits = _random_edits(p, int(samples), rng)
+    edits = np.concatenate([_random_edits(p, int(samples), rng), _greedy(p, runner)])
     candidates = np.concatenate([data, edits])
     source = np.array(["data"] * len(data) + ["search"] * len(edits))
     runner.plan(len(candidates) + REFINE * (2 * p.X.shape[1] + 3 * LINE_STEPS))
@@ -273,6 +305,66 @@ def _random_edits(p: _Problem, samples: int, rng) -> np.ndarray:
         cols = rng.choice(free, k[i], replace=False)
         rows[i, cols] = p.X[rng.integers(0, len(p.X), len(cols)), cols]
     return p.legal(rows)
+
+
+def _choices(p: _Problem) -> list[tuple[int, np.ndarray]]:
+    """Values each mutable feature may take in a greedy step: its categories, or its data's
+    quantiles (0, 5, 25, 50, 75, 95 and 100%) within the ranges."""
+    out = []
+    for j in np.flatnonzero(~p.locked):
+        if p.categorical[j]:
+            values = np.asarray(p.features[j].values, np.float32)
+        else:
+            values = np.quantile(p.X[:, j], [0, 0.05, 0.25, 0.5, 0.75, 0.95, 1], method="lower")
+            values = np.clip(values, p.low[j], p.high[j])
+        values = np.unique(values)
+        values = values[values != p.x[j]]
+        if len(values):
+            out.append((int(j), values.astype(np.float32)))
+    return out
+
+
+def _greedy(p: _Problem, runner: Runner, beam: int = GREEDY_BEAM,
+            max_steps: int = GREEDY_STEPS) -> np.ndarray:
+    """Sparse candidates by greedy steps: from the instance, the ``beam`` single-feature
+    changes that move the decision most towards the desired one start as many paths; each
+    path then takes, step by step, the single change that moves it most, until the decision
+    changes. All trials of a step are one batched call."""
+    choices = _choices(p)
+    if not choices:
+        return np.empty((0, len(p.x)), np.float32)
+    found, states = [], p.x[None].copy()
+    for step in range(max_steps):
+        trials, owner = [], []
+        for i, state in enumerate(states):
+            for j, values in choices:
+                if step and state[j] != p.x[j]:
+                    continue  # a path changes each feature once
+                block = np.repeat(state[None], len(values), axis=0)
+                block[:, j] = values
+                trials.append(block)
+                owner.append(np.full(len(values), i))
+        if not trials:
+            break
+        trials, owner = p.legal(np.concatenate(trials)), np.concatenate(owner)
+        margin = p.margin(p.scores(trials, runner))
+        if step == 0:  # the beam: the best change of each of the `beam` best features
+            changed = np.argmax(trials != p.x, axis=1)
+            best = {}
+            for r in np.argsort(-margin, kind="stable"):
+                best.setdefault(int(changed[r]), r)
+                if len(best) == beam:
+                    break
+            picks = np.array(list(best.values()))
+        else:
+            picks = np.array([np.flatnonzero(owner == i)[np.argmax(margin[owner == i])]
+                              for i in np.unique(owner)])
+        done = margin[picks] > 0
+        found.extend(trials[picks[done]])
+        states = trials[picks[~done]]
+        if not len(states):
+            break
+    return np.stack(found) if found else np.empty((0, len(p.x)), np.float32)
 
 
 def _sparsify(p: _Problem, rows: np.ndarray, runner: Runner) -> np.ndarray:
@@ -331,24 +423,38 @@ def _on_line(p: _Problem, rows: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 
 def _pick(p: _Problem, rows: np.ndarray, n: int) -> list[int]:
-    """The n closest distinct rows, preferring a set of changed features not yet picked."""
-    order = np.argsort(p.distance(rows), kind="stable")
+    """n distinct rows: first those no other row beats on both distance and the number of
+    features changed (the closest, the sparsest and the trade-offs between), by distance;
+    then the closest of the rest, preferring sets of changed features not yet picked."""
+    distance = p.distance(rows)
+    order = np.argsort(distance, kind="stable")
     _, first = np.unique(rows[order], axis=0, return_index=True)
     order = order[np.sort(first)]
-    picked, sets = [], []
+    sparsity = (rows != p.x).sum(axis=1)
+    front, fewest = [], np.inf
+    for i in order:  # by distance: on the front when it changes fewer features than all before
+        if sparsity[i] < fewest:
+            front.append(int(i))
+            fewest = sparsity[i]
+    # the front first (spread over it when it is longer than n), then by distance
+    if len(front) > n:
+        keep = np.linspace(0, len(front) - 1, n).round().astype(int)
+        front = [front[k] for k in keep]
+    picked = list(front)
+    sets = [frozenset(np.flatnonzero(rows[i] != p.x)) for i in picked]
     for i in order:
-        changed = frozenset(np.flatnonzero(rows[i] != p.x))
-        if changed not in sets:
-            picked.append(int(i))
-            sets.append(changed)
-        if len(picked) == n:
-            return picked
-    for i in order:
-        if int(i) not in picked:
-            picked.append(int(i))
         if len(picked) == n:
             break
-    return picked
+        changed = frozenset(np.flatnonzero(rows[i] != p.x))
+        if int(i) not in picked and changed not in sets:
+            picked.append(int(i))
+            sets.append(changed)
+    for i in order:
+        if len(picked) == n:
+            break
+        if int(i) not in picked:
+            picked.append(int(i))
+    return sorted(picked, key=lambda i: distance[i])
 
 
 def _nothing_found(p: _Problem) -> str:
