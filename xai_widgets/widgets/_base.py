@@ -165,8 +165,10 @@ class ComputeWidget(anywidget.AnyWidget):
                 self.status, self.error = "error", queue.error
             elif errors:  # another lane's failure stays shown until that lane succeeds
                 self.status, self.error = "error", errors[-1]
-            elif not busy:  # another lane still working keeps the widget busy
-                self.status, self.progress = "idle", fraction
+            elif not busy:
+                self.status, self.progress, self.error = "idle", fraction, ""
+            else:  # another lane still working keeps the widget busy (and no error is left)
+                self.status, self.error = "busy", ""
         return failure
 
     def _superseded(self, lane: str = "main") -> bool:

@@ -33,6 +33,7 @@ from ..models import adapt
 from ..payloads import importance_view, row_methods_view, surrogate_view, top_classes
 from ..tables import prepare_table
 from ._base import ComputeWidget, bundle, check_target
+from ._tabular_depth import TabularDepth
 from ._cache import LRUCache
 
 # What-if results, per widget: an entry (three methods' values per feature, the outputs) is
@@ -46,7 +47,7 @@ CACHE_BYTES = 16 * 2**20
 MAX_ROWS = 2000  # rows of X used for permutation importance and the surrogates (a sample)
 
 
-class FeatureImportance(ComputeWidget):
+class FeatureImportance(TabularDepth, ComputeWidget):
     """Why a tabular model decided, and what if the inputs were different.
 
     >>> f = FeatureImportance(model, X, y=y, feature_names=names, instance=0)
@@ -150,6 +151,7 @@ class FeatureImportance(ComputeWidget):
             self._quiet = False
         self._run("local", self._local_work, lane="local")
         self.compute_global()
+        self._start_depth()  # partial dependence of the first feature (_tabular_depth.py)
 
     # -- checks -------------------------------------------------------------------------
     def _check_labels(self, y, classifier: bool) -> np.ndarray:
@@ -236,6 +238,8 @@ class FeatureImportance(ComputeWidget):
         super()._on_custom_message(widget, content, buffers)
         if isinstance(content, dict) and content.get("type") == "compute_global":
             self.compute_global()
+        elif isinstance(content, dict):
+            self._depth_message(content)
 
     def compute_global(self):
         """(Re)compute the global importance and surrogates in the background."""

@@ -1,0 +1,98 @@
+"""FeatureImportance's partial dependence / ALE panel and counterfactuals, driven the way the
+view drives them (set_state, custom messages), checked against closed forms."""
+
+import numpy as np
+import pytest
+
+import xai_widgets as xw
+from xai_widgets._encode import decode_payload
+
+
+@pytest.fixture(scope="module")
+def linear(keras):
+    """f(x) = w.x + b, a regressor on 4 features: PD of feature j is w_j * v + const."""
+    w = np.array([2.0, -1.0, 0.5, 0.0], np.float32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, name="d")])
+    model.get_layer("d").set_weights([w[:, None], np.array([0.25], np.float32)])
+    X = np.random.default_rng(0).normal(size=(120, 4)).astype(np.float32)
+    return model, X, w
+
+
+@pytest.fixture(scope="module")
+def one_feature(keras):
+    """Class 1 iff 10 * x2 > 0 (softmax of logits (0, 10 x2)); the others are ignored."""
+    model = keras.Sequential([keras.Input((5,)),
+                              keras.layers.Dense(2, activation="softmax", name="d")])
+    kernel = np.zeros((5, 2), np.float32)
+    kernel[2, 1] = 10.0
+    model.get_layer("d").set_weights([kernel, np.zeros(2, np.float32)])
+    X = np.random.default_rng(5).normal(size=(300, 5)).astype(np.float32)
+    return model, X, (X[:, 2] > 0).astype(int)
+
+
+def arr(payload):
+    return decode_payload(payload).astype(np.float64)
+
+
+def test_the_effects_panel_shows_the_chosen_features_curves(linear):
+    model, X, w = linear
+    f = xw.FeatureImportance(model, X, feature_names=["a", "b", "c", "d"], background=10,
+                             shap_rows=5)
+    f.wait()
+    view = f.effects
+    assert view["feature"] == "a" and view["score_label"].startswith("predicted value")
+    grid, pd = arr(view["grid"]), arr(view["pd"])
+    np.testing.assert_allclose(np.diff(pd) / np.diff(grid), w[0], rtol=1e-4)  # slope w_0
+    assert arr(view["ice"]).shape == (40, len(grid)) and view["rows"] == 120
+    # the what-if row's own curve: f(row with a = v)
+    row = np.asarray(f.instance_values)
+    np.testing.assert_allclose(arr(view["own"]), w @ row - w[0] * row[0] + w[0] * grid + 0.25,
+                               rtol=1e-4, atol=1e-4)
+    assert view["value"] == pytest.approx(row[0])
+    np.testing.assert_allclose(np.diff(arr(view["ale"])), w[0] * np.diff(arr(view["ale_edges"])),
+                               rtol=1e-4, atol=1e-5)
+    # the view asks for another feature; a what-if move redraws the row's own curve
+    f.set_state({"effect_feature": "b"})
+    f.wait()
+    assert f.effects["feature"] == "b" and f.feature_effects["pd"].feature == "b"
+    f.set_state({"instance_values": [0.0, 1.0, 0.0, 0.0]})
+    f.wait()
+    np.testing.assert_allclose(arr(f.effects["own"]), -arr(f.effects["grid"]) + 0.25, atol=1e-5)
+    assert f.effects["value"] == 1.0
+    f.close()
+
+
+def test_counterfactuals_from_the_view_flip_the_decision_and_keep_locked_features(one_feature):
+    model, X, y = one_feature
+    names = ["v", "w", "key", "x", "z"]
+    f = xw.FeatureImportance(model, X, y=y, feature_names=names, class_names=["no", "yes"],
+                             background=10, shap_rows=5, instance=int(np.argmax(X[:, 2] < -0.3)))
+    f.wait()
+    f.set_state({"locked": ["v"]})
+    f._handle_custom_msg({"type": "compute_counterfactuals", "desired": -1,
+                          "locked": ["v", "w"]}, [])
+    f.wait()
+    view = f.counterfactual
+    assert view["count"] >= 1 and all(view["valid"]) and view["original"] == "no"
+    assert set(view["predictions"]) == {"yes"} and f.locked == ["v", "w"]
+    # the only feature that matters is `key`: the closest change moves it, and only it
+    assert view["changed"][0] == ["key"]
+    rows = arr(view["rows"]).reshape(view["count"], 5)
+    assert (model.predict(rows, verbose=0).argmax(axis=1) == 1).all()
+    assert (rows[:, :2] == np.float32(f.instance_values)[:2]).all()
+    # from Python, with a desired class, as the same object
+    found = f.find_counterfactuals(desired=1, n=2)
+    assert len(found) <= 2 and found.valid.all() and f.counterfactual["desired"] == "yes"
+    f.close()
+
+
+def test_bad_effect_feature_and_locks_are_refused(linear):
+    import traitlets
+
+    model, X, _ = linear
+    f = xw.FeatureImportance(model, X, background=10, shap_rows=5)
+    with pytest.raises(traitlets.TraitError, match="effect_feature must be one of"):
+        f.effect_feature = "age"
+    with pytest.raises(traitlets.TraitError, match=r"locked names unknown features \['age'\]"):
+        f.locked = ["age"]
+    f.close()

@@ -1,0 +1,184 @@
+"""The FeatureImportance's answers to "how does the prediction change with one feature?"
+(partial dependence, ICE, ALE) and "what is the smallest change that flips this decision?"
+(counterfactuals). A mixin: FeatureImportance keeps the data, the adapter and the lanes.
+
+* ``effect_feature`` (a feature's name) asks for its curves, in the "effects" lane: PD and ALE
+  over all rows of X, and the ICE curves (a seeded sample of ``ICE_SHOWN`` rows is sent for
+  drawing), cached per (feature, class); the current what-if row's own curve is computed
+  again when its values change (a grid's worth of rows).
+* ``find_counterfactuals()`` (the view's "Find" button sends ``compute_counterfactuals``)
+  searches from the current what-if values, in the "counterfactuals" lane, with progress and
+  Cancel; ``locked`` names the features that must not change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import traitlets
+
+from .._encode import array_payload
+from ..errors import ExplainError
+from ..explainers.counterfactual_search import Counterfactuals, counterfactuals
+from ..explainers.effects import accumulated_local_effects, partial_dependence
+
+ICE_SHOWN = 40  # ICE curves sent to the view (a seeded sample of the rows)
+GRID = 20
+CF_SHOWN = 3
+
+
+class TabularDepth(traitlets.HasTraits):
+    effect_feature = traitlets.Unicode("").tag(sync=True)
+    effects = traitlets.Dict().tag(sync=True)
+    counterfactual = traitlets.Dict().tag(sync=True)
+    locked = traitlets.List(traitlets.Unicode()).tag(sync=True)
+
+    # -- started by FeatureImportance.__init__ ------------------------------------------
+    def _start_depth(self):
+        self._effects_cache: dict = {}  # (feature, target) -> (PartialDependence, ALE)
+        self._counterfactuals: Counterfactuals | None = None
+        if not self.effect_feature:
+            self.effect_feature = self.feature_names[0]  # observed: computes
+        else:
+            self._run("effects", self._effects_work, lane="effects")
+
+    @traitlets.validate("effect_feature")
+    def _validate_effect_feature(self, proposal):
+        if proposal["value"] not in self.feature_names:
+            raise traitlets.TraitError(f"effect_feature must be one of the features "
+                                       f"{list(self.feature_names)}, got {proposal['value']!r}.")
+        return proposal["value"]
+
+    @traitlets.validate("locked")
+    def _validate_locked(self, proposal):
+        unknown = [n for n in proposal["value"] if n not in self.feature_names]
+        if unknown:
+            raise traitlets.TraitError(f"locked names unknown features {unknown}; the features "
+                                       f"are {list(self.feature_names)}.")
+        return list(dict.fromkeys(proposal["value"]))
+
+    @traitlets.observe("effect_feature", "instance_values", "target")
+    def _effects_inputs_changed(self, change):
+        if getattr(self, "_effects_cache", None) is None or self._quiet:
+            return
+        self._run("effects", self._effects_work, lane="effects")
+
+    def _depth_message(self, content: dict):
+        if content.get("type") == "compute_counterfactuals":
+            desired = content.get("desired")
+            locked = content.get("locked")
+            if locked is not None:
+                self.locked = [str(n) for n in locked]
+            self._run("counterfactuals",
+                      lambda progress, cancelled: self._counterfactual_work(
+                          None if desired in (None, -1) else int(desired), progress, cancelled),
+                      lane="counterfactuals")
+
+    # -- reading back ---------------------------------------------------------------------
+    @property
+    def feature_effects(self) -> dict:
+        """The shown feature's curves: ``{"pd": PartialDependence, "ale":
+        AccumulatedLocalEffects}`` (waits for the computation)."""
+        self.wait()
+        key = (self.effect_feature, self.resolved_target())
+        if key not in self._effects_cache:
+            self._run("effects", self._effects_work, lane="effects", background=False)
+        pd, ale = self._effects_cache[key]
+        return {"pd": pd, "ale": ale}
+
+    def find_counterfactuals(self, desired=None, n: int = CF_SHOWN) -> Counterfactuals:
+        """Counterfactuals of the current what-if values (features in ``locked`` kept), shown
+        in the view; ``desired``: a class index (default: any other class)."""
+        self.wait()
+        self._run("counterfactuals",
+                  lambda progress, cancelled: self._counterfactual_work(desired, progress,
+                                                                        cancelled, n),
+                  lane="counterfactuals", background=False)
+        if self._counterfactuals is None:
+            raise ExplainError(self.error or "the counterfactuals could not be computed.")
+        return self._counterfactuals
+
+    # -- work ---------------------------------------------------------------------------
+    def _effect_options(self) -> dict:
+        head = self._adapter.head_name if len(self._adapter.head_names) > 1 else None
+        return {"output": self._adapter.output, "head": head,
+                "feature_names": list(self.feature_names),
+                "categorical": [f["name"] for f in self.features if f["kind"] == "categorical"]}
+
+    def _effects_work(self, progress, cancelled):
+        feature, target = self.effect_feature, self.resolved_target()
+        key = (feature, target)
+        model = self._adapter.model
+        if key not in self._effects_cache:
+            options = self._effect_options()
+            pd = partial_dependence(model, self._X, feature, grid=GRID, target=target,
+                                    progress=progress, cancel=cancelled, **options)
+            try:
+                ale = accumulated_local_effects(model, self._X, feature, bins=GRID,
+                                                target=target, **options)
+            except ExplainError as exc:  # e.g. a constant feature: PD stands alone
+                ale = str(exc)
+            self._effects_cache[key] = (pd, ale)
+        pd, ale = self._effects_cache[key]
+        row = np.asarray(self.instance_values, np.float32)
+        own = np.repeat(row[None], len(pd.grid), axis=0)
+        own[:, pd.index] = pd.grid
+        own_curve = self._adapter.scores(own)[:, target]
+        self.effects = effects_view(pd, ale, own_curve, float(row[pd.index]),
+                                    self._score_label(self.class_names[target]
+                                                      if self.task == "classification" else ""))
+
+    def _counterfactual_work(self, desired, progress, cancelled, n: int = CF_SHOWN):
+        self._counterfactuals = None
+        row = np.asarray(self.instance_values, np.float32)
+        found = counterfactuals(self._adapter.model, self._X, row, desired=desired, n=n,
+                                immutable=list(self.locked), progress=progress,
+                                cancel=cancelled, **self._effect_options())
+        self._counterfactuals = found
+        self.counterfactual = counterfactual_view(found, self._decision_label)
+
+    def _decision_label(self, decision) -> str:
+        if self.task != "classification":
+            return f"{float(decision):.4g}"
+        names = (self._binary_names or ["0", "1"]) if self._adapter.num_classes == 1 \
+            else list(self.class_names)
+        return names[int(decision)]
+
+
+def effects_view(pd, ale, own_curve: np.ndarray, own_value: float, score_label: str) -> dict:
+    """The curves as binary payloads: PD, a sample of ICE curves, the what-if row's own
+    curve, ALE (centred: drawn shifted onto the PD's mean, and said so)."""
+    rng = np.random.default_rng(0)
+    ice = pd.individual
+    shown = np.sort(rng.choice(len(ice), min(ICE_SHOWN, len(ice)), replace=False))
+    view = {
+        "feature": pd.feature, "index": pd.index, "categorical": pd.categorical,
+        "labels": pd.labels or [], "score_label": score_label, "rows": pd.rows,
+        "grid": array_payload(pd.grid), "pd": array_payload(pd.average),
+        "ice": array_payload(ice[shown]), "ice_shown": int(len(shown)),
+        "own": array_payload(own_curve), "value": own_value,
+    }
+    if isinstance(ale, str):
+        view["ale_reason"] = ale
+    else:
+        view.update(ale_edges=array_payload(ale.edges), ale=array_payload(ale.effect),
+                    ale_notes=list(ale.notes))
+    return view
+
+
+def counterfactual_view(found: Counterfactuals, label) -> dict:
+    return {
+        "rows": array_payload(found.rows.reshape(len(found), -1)) if len(found) else None,
+        "count": len(found),
+        "instance": array_payload(found.instance),
+        "changed": [list(c) for c in found.changed],
+        "distance": [float(d) for d in found.distance],
+        "sparsity": [int(s) for s in found.sparsity],
+        "valid": [bool(v) for v in found.valid],
+        "predictions": [label(p) for p in found.predictions],
+        "original": label(found.original),
+        "desired": None if found.desired is None else (
+            label(found.desired) if not isinstance(found.desired, tuple) else
+            f"{found.desired[0]:g} to {found.desired[1]:g}"),
+        "notes": list(found.notes),
+        "seconds": found.seconds,
+    }
