@@ -7,6 +7,8 @@
 import { bindModel } from "../common/model.js";
 import { classButtons, statusBar } from "../common/controls.js";
 import { h } from "../common/dom.js";
+import { counterfactualPanel } from "./counterfactual_panel.js";
+import { effectsPanel } from "./effects_panel.js";
 import { globalPanel } from "./global_panel.js";
 import { instancePicker } from "./instance_picker.js";
 import { localPanel } from "./local_panel.js";
@@ -18,7 +20,7 @@ import { whatifRequests } from "./whatif_requests.js";
 function makePanels(model, { ask, setView }) {
   const prediction = predictionLine(model);
   const requests = whatifRequests(model, { ask, onBusy: prediction.setUpdating });
-  return {
+  const panels = {
     prediction,
     requests,
     classes: classButtons(model, (index) => ask({ target: index })),
@@ -30,14 +32,30 @@ function makePanels(model, { ask, setView }) {
     local: localPanel(model, { setView }),
     whatif: whatifPanel(model, { submit: requests.submit }),
   };
+  // a click on the effects chart or a counterfactual's Apply moves the what-if controls
+  panels.effects = effectsPanel(model, {
+    choose: (name) => ask({ effect_feature: name }),
+    onPick: (j, v) => panels.whatif.setValue(j, v),
+  });
+  panels.counterfactuals = counterfactualPanel(model, {
+    find: (desired) => model.send({ type: "compute_counterfactuals", desired, locked: model.get("locked") || [] }),
+    toggleLock: (name, on) => {
+      const locked = new Set(model.get("locked") || []);
+      if (on) locked.add(name);
+      else locked.delete(name);
+      setView("locked", [...locked]);
+    },
+    apply: (values) => panels.whatif.apply(values),
+  });
+  return panels;
 }
 
 function layout(p) {
   const toolbar = h("div", { class: "xw-toolbar" }, [p.picker.el, p.classes.el, p.status.status]);
   const thisInstance = h("section", { class: "xw-section" }, [h("h4", { text: "This instance" }), p.local.el, p.whatif.el]);
   const columns = h("div", { class: "xw-columns" }, [
-    h("div", { class: "xw-column" }, [p.global.el, p.surrogates.el]),
-    h("div", { class: "xw-column" }, [thisInstance]),
+    h("div", { class: "xw-column" }, [p.global.el, p.effects.el, p.surrogates.el]),
+    h("div", { class: "xw-column" }, [thisInstance, p.counterfactuals.el]),
   ]);
   const root = h("div", { class: "xw-tabular", dataset: { testid: "feature-importance" } },
     [toolbar, p.status.error, p.prediction.el, columns]);
@@ -72,10 +90,17 @@ function wire(model, p, { listen, later, onStatus }) {
     p.requests.followStatus();
     p.global.renderStatus();
   };
-  listen("change:feature_names", redraw(p.whatif.build, p.global.update, p.local.update, p.surrogates.update));
+  listen("change:feature_names", redraw(p.whatif.build, p.global.update, p.local.update, p.surrogates.update,
+    p.effects.buildMenu, p.counterfactuals.buildControls));
+  listen("change:effects", redraw(p.effects.update));
+  listen("change:effect_feature", redraw(p.effects.update));
+  listen("change:counterfactual", redraw(p.counterfactuals.update));
+  listen("change:locked", redraw(p.counterfactuals.buildControls));
+  listen("change:class_names", redraw(p.counterfactuals.buildControls));
   listen("change:features", redraw(p.whatif.build, p.local.update));
   listen("change:task", () => { classes(); later(p.prediction.update); });
   listen("change:class_names", redraw(p.prediction.update));
+  listen("change:task", redraw(p.counterfactuals.buildControls));
   listen("change:top_classes", classes);
   listen("change:target", classes);
   listen("change:instance", p.picker.render);
@@ -102,7 +127,7 @@ function render({ model, el }) {
   const p = makePanels(model, binding);
   const { root, columns } = layout(p);
   el.append(root);
-  const charts = [p.global, p.local, p.surrogates];
+  const charts = [p.global, p.local, p.surrogates, p.effects];
   const stopWidth = followChartWidth(columns, (width) => charts.forEach((panel) => {
     panel.resize(width);
     binding.later(panel.update);
@@ -113,6 +138,9 @@ function render({ model, el }) {
   p.picker.render();
   status();
   p.whatif.build();
+  p.effects.buildMenu();
+  p.counterfactuals.buildControls();
+  p.counterfactuals.update();
   p.prediction.update();
   for (const panel of charts) panel.update();
 

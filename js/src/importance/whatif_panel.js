@@ -100,6 +100,14 @@ export function whatifPanel(model, { submit }) {
   return {
     el, build, follow,
     values: () => values.slice(),
+    /** Move control j to v (a click on the effects chart) and ask for the row. */
+    setValue: (j, v) => { if (controls[j]) set(j, v, true); },
+    /** All values at once (a counterfactual's "Apply"). */
+    apply(next) {
+      values = Array.from(next, Number);
+      controls.forEach((_, j) => show(j));
+      submit(values);
+    },
     destroy() {
       globalThis.removeEventListener("pointerup", endDrag);
       globalThis.removeEventListener("pointercancel", endDrag);
