@@ -79,6 +79,23 @@ def nested_concat_net(keras):
     return keras.Model(inp, out)
 
 
+def depthwise_net(keras):
+    """MobileNet's pattern: depthwise convolution -> BN (folded) -> ReLU6, zero padding,
+    a pointwise convolution -> BN, global average pooling."""
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input((9, 9, 3)), L.ZeroPadding2D(1),
+        L.DepthwiseConv2D(3, depth_multiplier=2, use_bias=False), L.BatchNormalization(),
+        L.ReLU(6.0), L.Conv2D(5, 1, use_bias=False), L.BatchNormalization(), L.ReLU(6.0),
+        L.GlobalAveragePooling2D(), L.Dense(3)])
+    rng = np.random.default_rng(9)
+    for layer in model.layers:
+        if isinstance(layer, L.BatchNormalization):
+            layer.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32)
+                               for w in layer.get_weights()])
+    return model
+
+
 def relevance_sums(exp):
     return exp.attributions.reshape(len(exp.attributions), -1).sum(axis=1)
 
@@ -130,6 +147,9 @@ def test_lrp0_equals_gradient_x_input_on_relu_networks(keras):
                                   rng.normal(size=(5, 9, 9, 3)).astype(np.float32))
     _lrp0_equals_gradient_x_input(nested_concat_net(keras),
                                   rng.uniform(0, 1, (5, 8, 8, 1)).astype(np.float32))
+    model = depthwise_net(keras)
+    assert sum("+ batch_normalization" in s for s in plan_of(model)) == 2  # both folded
+    _lrp0_equals_gradient_x_input(model, rng.normal(size=(5, 9, 9, 3)).astype(np.float32))
 
 
 @pytest.mark.parametrize("rule", ["epsilon", "epsilon_plus", "alpha_beta",

@@ -251,8 +251,7 @@ class Plan:
                 axis = st.op.axis if isinstance(st.op.axis, int) else None
                 rank = len(st.node.input_tensors[0].shape)
                 last = axis == -1 or (rank is not None and axis == rank - 1)
-                if (prev is not None and prev.kind == "linear" and prev.fold is None
-                        and type(prev.op).__name__ != "DepthwiseConv2D" and last
+                if (prev is not None and prev.kind == "linear" and prev.fold is None and last
                         and prev.outs[0] != self.head_key
                         and self._consumers(st.ins[0]) == 1):
                     prev.fold = st.op
@@ -339,7 +338,10 @@ def _weights(st: Step):
         shift = -tf.cast(bn.moving_mean, tf.float32) * scale
         if bn.center:
             shift = shift + tf.cast(bn.beta, tf.float32)
-        kernel = kernel * scale
+        if type(st.op).__name__ == "DepthwiseConv2D":  # output channel c * multiplier + m
+            kernel = kernel * tf.reshape(scale, tf.shape(kernel)[-2:])
+        else:
+            kernel = kernel * scale
         bias = shift if bias is None else bias * scale + shift
     return kernel, bias
 
@@ -538,24 +540,16 @@ def _lrp_function(adapter, rule: str):
 
 @register(
     "lrp", "LRP (layer-wise relevance)",
-    "layer-wise relevance propagation: the class score is handed back layer by layer to the "
-    "inputs by rules per kind of layer (a composite); without biases the relevance adds up "
-    "to the score. Works on Dense/Conv networks with pooling, BatchNorm, Add and Concatenate.",
+    "the score handed back layer by layer to the inputs, by a rule per kind of layer.",
     signed=True,
     options=(
-        Option("rule", "epsilon_plus", "the rule or composite: epsilon, zplus, alpha_beta "
-               "(alpha=2, beta=1), epsilon_plus (z+ on conv, epsilon on dense), "
-               "epsilon_gamma_box (zB first, gamma on conv, epsilon on dense), "
-               "epsilon_alpha2_beta1 (alpha-beta on conv, epsilon on dense)", "choice",
+        Option("rule", "epsilon_plus", "rule or composite", "choice",
                choices=tuple(COMPOSITES)),
-        Option("epsilon", 1e-6, "stabiliser of the epsilon rule (larger: less noise, "
-               "relevance absorbed)", "number", minimum=0.0),
-        Option("gamma", 0.25, "weight of the positive contributions in the gamma rule",
-               "number", minimum=0.0),
-        Option("low", None, "zB rule: smallest possible input value (None: each input's "
-               "smallest value at the first layer)", "number"),
-        Option("high", None, "zB rule: largest possible input value (None: each input's "
-               "largest value at the first layer)", "number"),
+        Option("epsilon", 1e-6, "epsilon stabiliser", "number", minimum=0.0),
+        Option("gamma", 0.25, "gamma rule weight", "number",
+               minimum=0.0),
+        Option("low", None, "zB lowest input", "number"),
+        Option("high", None, "zB highest input", "number"),
     ), inputs=("image", "tabular"), own_scores=True)
 def lrp(adapter, x, targets, runner, rule, epsilon, gamma, low, high):
     if low is not None and high is not None and low > high:
