@@ -36,7 +36,9 @@ Rules (``W+``/``W-``: the positive/negative weights, ``x+``/``x-`` likewise):
   negative share (``W+ x+ + W- x-`` against ``W- x+ + W+ x-``), bias ignored.
 * ``gamma``: ``z = (W + gamma W+) x + (b + gamma b+)``: positive contributions favoured.
 * ``zbox`` (zB, for the first layer): ``z = W x - W+ low - W- high`` with the inputs'
-  bounds ``low``/``high``; relevance ``x*(W s) - low*(W+ s) - high*(W- s)``.
+  bounds ``low``/``high``; relevance ``x*(W s) - low*(W+ s) - high*(W- s)``. The bounds are
+  in the units the first linear layer sees (after any Rescaling/Normalization); by default
+  each input's own smallest and largest value there.
 
 Without biases, every rule conserves relevance: the input relevance adds up to the explained
 score (up to the stabiliser). A bias absorbs its share, which is lost.
@@ -290,8 +292,10 @@ class Plan:
                 out_nonneg = _activation_name(st.activation) in _NONNEGATIVE and not st.skip
             elif st.kind == "pass":
                 cls = type(st.op).__name__
+                plain_relu = (cls == "ReLU" and not getattr(st.op, "negative_slope", 0)
+                              and getattr(st.op, "threshold", 0) >= 0)
                 out_nonneg = (ins_nonneg if cls in _IDENTITY_AT_INFERENCE
-                              else cls == "ReLU" or (cls == "Activation" and _activation_name(
+                              else plain_relu or (cls == "Activation" and _activation_name(
                                   st.op.activation) in _NONNEGATIVE))
             elif st.kind in ("route", "share"):
                 out_nonneg = ins_nonneg
@@ -346,39 +350,37 @@ def _weights(st: Step):
     return kernel, bias
 
 
+def _add_bias(op, z, bias):
+    """z + bias on the layer's channel axis."""
+    if bias is None:
+        return z
+    if getattr(op, "data_format", "channels_last") == "channels_first":
+        return z + _tf().reshape(bias, (1, -1) + (1,) * (len(z.shape) - 2))
+    return z + bias
+
+
 def _linear_fn(st: Step):
     """``lin(x, kernel, bias)``: the layer's linear map with the given weights."""
     import keras
 
-    tf = _tf()
     op = st.op
     cls = type(op).__name__
     if cls == "Dense":
         def lin(x, kernel, bias=None):
-            z = keras.ops.matmul(x, kernel)
-            return z if bias is None else z + bias
+            return _add_bias(op, keras.ops.matmul(x, kernel), bias)
         return lin
-    channels_first = getattr(op, "data_format", "channels_last") == "channels_first"
-
-    def add_bias(z, bias):
-        if bias is None:
-            return z
-        if channels_first:
-            return z + tf.reshape(bias, (1, -1) + (1,) * (len(z.shape) - 2))
-        return z + bias
-
     if cls == "DepthwiseConv2D":
         def lin(x, kernel, bias=None):
             z = keras.ops.depthwise_conv(x, kernel, strides=op.strides, padding=op.padding,
                                          data_format=op.data_format,
                                          dilation_rate=op.dilation_rate)
-            return add_bias(z, bias)
+            return _add_bias(op, z, bias)
         return lin
 
     def lin(x, kernel, bias=None):
         z = keras.ops.conv(x, kernel, strides=op.strides, padding=op.padding,
                            data_format=op.data_format, dilation_rate=op.dilation_rate)
-        return add_bias(z, bias)
+        return _add_bias(op, z, bias)
     return lin
 
 
@@ -418,24 +420,37 @@ def _linear_relevance(tf, st, rule, x, relevance, lin, params, eps_rule, tape_z)
         (grad,) = _grad(tf, lambda a: lin(a, k2, b2), [x], relevance, stab)
         return x * grad
     if rule == "zplus":
-        if st.nonneg:
+        def nonneg_form():
             (grad,) = _grad(tf, lambda a: lin(a, pos(kernel)), [x], relevance, stab)
             return x * grad
-        xp, xn = pos(x), neg(x)
-        gp, gn = _grad(tf, lambda a, b: lin(a, pos(kernel)) + lin(b, neg(kernel)), [xp, xn],
-                       relevance, stab)
-        return xp * gp + xn * gn
+
+        def split_form():
+            xp, xn = pos(x), neg(x)
+            gp, gn = _grad(tf, lambda a, b: lin(a, pos(kernel)) + lin(b, neg(kernel)),
+                           [xp, xn], relevance, stab)
+            return xp * gp + xn * gn
+
+        return nonneg_form() if st.nonneg else _if_nonneg(tf, x, nonneg_form, split_form)
     if rule == "alpha_beta":
-        if st.nonneg:
+        if st.nonneg:  # the forward pass computed z as W+ x + W- x: its tape serves here
+            tape, (zp, zn) = tape_z
+            s = [ALPHA * _share(relevance, zp, stab), -BETA * _share(relevance, zn, stab)]
+            return x * tape.gradient([zp, zn], x, output_gradients=s)
+
+        def nonneg_form():
             (gp,) = _grad(tf, lambda a: lin(a, pos(kernel)), [x], relevance, stab)
             (gn,) = _grad(tf, lambda a: lin(a, neg(kernel)), [x], relevance, stab)
             return x * (ALPHA * gp - BETA * gn)
-        xp, xn = pos(x), neg(x)
-        gpp, gpn = _grad(tf, lambda a, b: lin(a, pos(kernel)) + lin(b, neg(kernel)), [xp, xn],
-                         relevance, stab)
-        gnp, gnn = _grad(tf, lambda a, b: lin(a, neg(kernel)) + lin(b, pos(kernel)), [xp, xn],
-                         relevance, stab)
-        return ALPHA * (xp * gpp + xn * gpn) - BETA * (xp * gnp + xn * gnn)
+
+        def split_form():
+            xp, xn = pos(x), neg(x)
+            gpp, gpn = _grad(tf, lambda a, b: lin(a, pos(kernel)) + lin(b, neg(kernel)),
+                             [xp, xn], relevance, stab)
+            gnp, gnn = _grad(tf, lambda a, b: lin(a, neg(kernel)) + lin(b, pos(kernel)),
+                             [xp, xn], relevance, stab)
+            return ALPHA * (xp * gpp + xn * gpn) - BETA * (xp * gnp + xn * gnn)
+
+        return _if_nonneg(tf, x, nonneg_form, split_form)
     if rule == "zbox":
         axes = list(range(1, len(x.shape)))
         low = tf.where(params[HAS_LOW] > 0, params[LOW], tf.reduce_min(x, axis=axes,
@@ -451,6 +466,12 @@ def _linear_relevance(tf, st, rule, x, relevance, lin, params, eps_rule, tape_z)
     raise AssertionError(rule)
 
 
+def _if_nonneg(tf, x, nonneg_form, split_form):
+    """The cheaper form when no input value is negative (images in [0, 1]), else the split
+    one; both give the same relevance there (the negative parts are zero)."""
+    return tf.cond(tf.reduce_min(x) >= 0, nonneg_form, split_form)
+
+
 def _rule_of(st: Step, composite: dict) -> str:
     if st.first and "first" in composite:
         return composite["first"]
@@ -464,6 +485,8 @@ def _lrp_function(adapter, rule: str):
         plan = Plan(adapter)  # raises before anything is computed
         composite = COMPOSITES[rule]
         lins = {id(st): _linear_fn(st) for st in plan.steps if st.kind == "linear"}
+        split = {id(st) for st in plan.steps if st.kind == "linear" and st.nonneg
+                 and _rule_of(st, composite) == "alpha_beta"}
 
         def lrp(x, target, params):
             values = {plan.input_key: x}
@@ -475,6 +498,18 @@ def _lrp_function(adapter, rule: str):
                     outs = ins
                 elif st.kind == "act":
                     outs = ins if st.skip else [st.activation(ins[0])]
+                elif st.kind == "linear" and id(st) in split:
+                    # alpha-beta on non-negative inputs: z = W+ x + W- x + b, the two parts
+                    # kept for the relevance pass (no separate forward for them)
+                    kernel, bias = _weights(st)
+                    lin = lins[id(st)]
+                    with tf.GradientTape(watch_accessed_variables=False) as tape:
+                        tape.watch(ins[0])
+                        zp = lin(ins[0], tf.maximum(kernel, 0.0))
+                        zn = lin(ins[0], tf.minimum(kernel, 0.0))
+                    tapes[id(st)] = (tape, (zp, zn))
+                    z = zp + zn
+                    outs = [_add_bias(st.op, z, bias)]
                 elif st.kind == "linear":
                     kernel, bias = _weights(st)
                     with tf.GradientTape(watch_accessed_variables=False) as tape:
