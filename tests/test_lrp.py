@@ -152,6 +152,47 @@ def test_lrp0_equals_gradient_x_input_on_relu_networks(keras):
     _lrp0_equals_gradient_x_input(model, rng.normal(size=(5, 9, 9, 3)).astype(np.float32))
 
 
+def test_routing_layers_of_sequences_and_averages(keras):
+    """Conv1D, padding, cropping, up-sampling, Permute/Reshape, Average and global max
+    pooling: LRP-0 still equals gradient x input."""
+    _seed(keras)
+    L = keras.layers
+    inp = keras.Input((12, 3))
+    h = L.Conv1D(4, 3, padding="same", activation="relu")(L.ZeroPadding1D(1)(inp))
+    h = L.UpSampling1D(2)(L.Cropping1D((1, 1))(h))
+    a = L.Conv1D(4, 1, activation="relu")(h)
+    h = L.Average()([h, a])
+    h = L.Reshape((24, 4))(L.Permute((2, 1))(L.Permute((2, 1))(h)))
+    out = L.Dense(2)(L.GlobalMaxPooling1D()(h))
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(10).normal(size=(4, 12, 3)).astype(np.float32)
+    _lrp0_equals_gradient_x_input(model, x)
+
+
+@pytest.mark.parametrize("head", ["dense_softmax", "activation_softmax", "softmax_layer",
+                                  "ops_softmax", "dense_sigmoid"])
+def test_the_final_softmax_or_sigmoid_is_stripped_however_it_is_written(keras, head):
+    _seed(keras)
+    L = keras.layers
+    inp = keras.Input((6,))
+    h = L.Dense(8, use_bias=False, activation="relu")(inp)
+    units = 1 if head == "dense_sigmoid" else 3
+    if head in ("dense_softmax", "dense_sigmoid"):
+        out = L.Dense(units, use_bias=False, activation=head.split("_")[1])(h)
+    else:
+        z = L.Dense(units, use_bias=False)(h)
+        out = {"activation_softmax": lambda t: L.Activation("softmax")(t),
+               "softmax_layer": lambda t: L.Softmax()(t),
+               "ops_softmax": keras.ops.softmax}[head](z)
+    model = keras.Model(inp, out)
+    x = np.random.default_rng(11).normal(size=(5, 6)).astype(np.float32)
+    exp = xw.explain(model, x, method="lrp", rule="epsilon", epsilon=1e-9)
+    logits = adapt(model).scores(x)[np.arange(5), exp.targets]
+    assert adapt(model).score_kind.startswith("logit")
+    np.testing.assert_allclose(exp.scores, logits, rtol=1e-5)
+    np.testing.assert_allclose(relevance_sums(exp), exp.scores, rtol=0.01)
+
+
 @pytest.mark.parametrize("rule", ["epsilon", "epsilon_plus", "alpha_beta",
                                   "epsilon_gamma_box"])
 def test_residual_and_batchnorm_model_keeps_conservation(keras, rule):
