@@ -318,6 +318,28 @@ def test_unsupported_layers_are_named_before_any_computation(keras):
         xw.explain(classifier, np.ones((1, 5), np.float32), method="lrp", rule="lrp0")
 
 
+def test_progress_per_batch_cancel_between_batches_and_bound_errors(keras):
+    _seed(keras)
+    model = conv_net(keras)
+    x = np.random.default_rng(12).uniform(0, 1, (10, 10, 10, 2)).astype(np.float32)
+    seen = []
+    exp = xw.explain(model, x, method="lrp", batch_size=4,
+                     progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(4, 10), (8, 10), (10, 10)]
+    one_by_one = xw.explain(model, x, method="lrp", batch_size=10)
+    np.testing.assert_allclose(exp.attributions, one_by_one.attributions, rtol=1e-5, atol=1e-7)
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 1
+
+    with pytest.raises(xw.Cancelled):
+        xw.explain(model, x, method="lrp", batch_size=4, cancel=cancel)
+    with pytest.raises(ExplainError, match=r"low=2.0 is above high=1.0"):
+        xw.explain(model, x, method="lrp", rule="epsilon_gamma_box", low=2.0, high=1.0)
+
+
 def test_the_user_model_is_not_changed(keras):
     _seed(keras)
     model = residual_bn_net(keras, use_bias=True, centred=True)
