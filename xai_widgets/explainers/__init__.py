@@ -6,11 +6,10 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
-from . import lrp as _lrp_module  # noqa: F401  (registers lrp)
+from . import lrp  # noqa: F401  (registers lrp; the module, so lrp.plan_of etc. stay reachable)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
-from .lrp import lrp
 from .perturbation import occlusion
 from .tabular import global_surrogates, kernel_shap, permutation_importance
 
@@ -33,4 +32,3 @@ __all__ = [
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
     "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance", "global_surrogates",
 ]
-__all__ += ["lrp"]
