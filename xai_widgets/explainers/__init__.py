@@ -6,6 +6,7 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
+from . import lrp  # noqa: F401  (registers lrp; the module, so lrp.plan_of etc. stay reachable)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
 from .counterfactual_search import Counterfactuals, counterfactuals
