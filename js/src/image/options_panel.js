@@ -22,6 +22,8 @@ export function optionInput(name, spec, value, layers = []) {
   if (numeric) input.step = has(spec, "integer") ? "1" : "any";
   if (numeric && spec.minimum !== undefined) input.min = String(spec.minimum);
   if (numeric && spec.maximum !== undefined) input.max = String(spec.maximum);
+  // wide enough for its value (LRP's epsilon 1e-6 shows as 0.000001), the spinner beside it
+  input.style.width = `${Math.max(6, input.value.length + 4)}ch`;
   return input;
 }
 
