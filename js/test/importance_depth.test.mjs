@@ -118,7 +118,7 @@ test("counterfactual panel: a diff per answer, Apply hands its values, Find send
   assert.match(cards[0].textContent, /^1\. → <b>malignant<\/b>: 1 feature changed, distance 1/);
   assert.deepEqual([...cards[0].querySelectorAll("td")].map((td) => td.textContent), ["colour", "green", "→", "<i>blue</i>"]);
   assert.equal(panel.el.querySelector("b, i"), null, "names stay text");
-  assert.match(panel.el.querySelector("[data-testid=cf-summary]").textContent, /decides benign for this row; 2 counterfactuals/);
+  assert.match(panel.el.querySelector("[data-testid=cf-summary]").textContent, /From the row searched \(the model decides benign\): 2 counterfactuals/);
   cards[1].querySelector("[data-testid=apply-counterfactual]").dispatchEvent(new window.Event("click"));
   assert.deepEqual(applied, [[6.5, 1]]);
   const lock = panel.el.querySelector("[data-testid=cf-lock][data-feature=colour]");
@@ -138,7 +138,7 @@ test("counterfactual panel: none found says so; a regression points to Python", 
   const panel = counterfactualPanel(m, { find: () => {}, toggleLock: () => {}, apply: () => {} });
   panel.buildControls();
   panel.update();
-  assert.match(panel.el.textContent, /No counterfactual found for this row \(the model decides benign\)/);
+  assert.match(panel.el.textContent, /No counterfactual found for the row searched \(the model decides benign\)/);
   assert.match(panel.el.textContent, /no counterfactual found: \.\.\./);
   const r = model({ task: "regression", class_names: ["prediction"] });
   const regression = counterfactualPanel(r, { find: () => {}, toggleLock: () => {}, apply: () => {} });

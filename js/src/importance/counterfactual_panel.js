@@ -96,9 +96,9 @@ export function counterfactualPanel(model, { find, toggleLock, apply }) {
     replaceChildren(p.list, rows.map((cf, i) => card(cf, i, { names, features, current, apply })));
     if (view.count === undefined) return;
     p.summary.textContent = rows.length
-      ? `The model decides ${view.original} for this row; ${rows.length} counterfactual${rows.length === 1 ? "" : "s"}` +
+      ? `From the row searched (the model decides ${view.original}): ${rows.length} counterfactual${rows.length === 1 ? "" : "s"}` +
         ` reaching ${view.desired ?? "another class"}, each checked with the model:`
-      : `No counterfactual found for this row (the model decides ${view.original}).`;
+      : `No counterfactual found for the row searched (the model decides ${view.original}).`;
     replaceChildren(p.notes, (view.notes || []).map((text) => h("div", { class: "xw-hint", text })));
   };
   return { el: p.el, update, buildControls, destroy() {} };
