@@ -96,3 +96,51 @@ def test_bad_effect_feature_and_locks_are_refused(linear):
     with pytest.raises(traitlets.TraitError, match=r"locked names unknown features \['age'\]"):
         f.locked = ["age"]
     f.close()
+
+
+def test_the_confusion_matrix_counts_every_row_and_a_cell_lists_its_rows(one_feature):
+    model, X, y = one_feature
+    flipped = y.copy()
+    flipped[:30] = 1 - flipped[:30]  # 30 labels the model gets "wrong"
+    f = xw.FeatureImportance(model, X, y=flipped, class_names=["no", "<b>yes</b>"],
+                             background=10, shap_rows=5)
+    f.wait()
+    view = f.errors
+    predicted = model.predict(X, verbose=0).argmax(axis=1)
+    expected = np.zeros((2, 2))
+    np.add.at(expected, (flipped, predicted), 1)
+    np.testing.assert_array_equal(arr(view["matrix"]).reshape(2, 2), expected)
+    assert view["rows"] == 300 and view["class_names"] == ["no", "<b>yes</b>"]
+    assert view["accuracy"] == pytest.approx(np.trace(expected) / 300)
+    # the view's click on a cell: its rows, the most confident first
+    f._handle_custom_msg({"type": "error_cell", "true": 1, "predicted": 0}, [])
+    rows = f.error_rows
+    want = np.flatnonzero((flipped == 1) & (predicted == 0))
+    assert rows["count"] == len(want) and rows["true_name"] == "<b>yes</b>"
+    listed = arr(rows["index"]).astype(int)
+    assert set(listed) == set(want) and rows["confidence_label"] == "probability"
+    confidence = model.predict(X[listed], verbose=0)[:, 0]
+    np.testing.assert_allclose(arr(rows["confidence"]), confidence, rtol=1e-5)
+    assert np.all(np.diff(arr(rows["confidence"])) <= 1e-7)
+    np.testing.assert_array_equal(np.sort(f.show_error_cell(0, 0)),
+                                  np.flatnonzero((flipped == 0) & (predicted == 0)))
+    f.close()
+
+
+def test_a_regressor_shows_its_residuals_and_no_labels_says_why(linear):
+    model, X, w = linear
+    y = X @ w + 0.25 + np.random.default_rng(1).normal(0, 0.1, len(X))
+    f = xw.FeatureImportance(model, X, y=y, background=10, shap_rows=5)
+    f.wait()
+    view = f.errors
+    residual = y - (X @ w + 0.25)
+    assert view["kind"] == "regression" and view["shown"] == 120
+    assert view["rmse"] == pytest.approx(np.sqrt((residual ** 2).mean()), rel=1e-4)
+    points = arr(view["points"]).reshape(-1, 2)
+    index = arr(view["index"]).astype(int)
+    np.testing.assert_allclose(points[:, 1], residual[index], atol=1e-4)
+    f.close()
+    g = xw.FeatureImportance(model, X, background=10, shap_rows=5)
+    g.wait()
+    assert "needs the labels: pass y=" in g.errors["reason"]
+    g.close()

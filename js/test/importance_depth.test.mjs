@@ -145,3 +145,46 @@ test("counterfactual panel: none found says so; a regression points to Python", 
   regression.buildControls();
   assert.match(regression.el.textContent, /f\.find_counterfactuals\(desired=\(low, high\)\)/);
 });
+
+test("errors panel: the confusion matrix by true class, a cell asks for its rows, a row becomes the instance", async () => {
+  const { errorsPanel, rowShares } = await import("../src/importance/errors_panel.js");
+  const cells = [];
+  const picks = [];
+  const m = model({
+    errors: { kind: "classification", matrix: f32([8, 2, 0, 10]), class_names: ["no", "<b>yes</b>"], rows: 20, accuracy: 0.9 },
+    error_rows: { true: 0, predicted: 1, true_name: "no", predicted_name: "<b>yes</b>", count: 2, shown: 2,
+      index: f32([17, 3]), confidence: f32([0.9, 0.6]), confidence_label: "probability" },
+  });
+  const panel = errorsPanel(m, { cell: (i, j) => cells.push([i, j]), pick: (row) => picks.push(row) });
+  panel.update();
+  panel.updateRows();
+  assert.deepEqual(Array.from(rowShares([8, 2, 0, 10], 2)), [0.8, 0.2, 0, 1]);
+  const buttons = [...panel.el.querySelectorAll("[data-testid=error-cell]")];
+  assert.deepEqual(buttons.map((b) => b.textContent), ["8", "2", "0", "10"]);
+  assert.match(buttons[1].title, /^true no, predicted <b>yes<\/b>: 2 rows \(20% of no\)/);
+  assert.equal(panel.el.querySelector("b"), null, "class names stay text");
+  assert.match(panel.el.querySelector("[data-testid=errors-summary]").textContent, /^All 20 rows of X: accuracy 0\.9\./);
+  buttons[1].dispatchEvent(new window.Event("click"));
+  assert.deepEqual(cells, [[0, 1]]);
+  const rows = [...panel.el.querySelectorAll("[data-testid=error-row]")];
+  assert.deepEqual(rows.map((r) => r.textContent), ["row 17 (probability 0.9)", "row 3 (probability 0.6)"]);
+  rows[1].dispatchEvent(new window.Event("click"));
+  assert.deepEqual(picks, [3]);
+});
+
+test("errors panel: a regressor's residuals, a click on a point picks its row; no labels says why", async () => {
+  const { errorsPanel } = await import("../src/importance/errors_panel.js");
+  const picks = [];
+  const m = model({ errors: { kind: "regression", rows: 3, shown: 3, points: f32([1, 0.5, 2, -0.5, 3, 0]), index: f32([0, 4, 9]),
+    rmse: 0.41, mae: 0.33, r2: 0.9 } });
+  const panel = errorsPanel(m, { cell: () => {}, pick: (row) => picks.push(row) });
+  panel.update();
+  const dots = [...panel.el.querySelectorAll("[data-testid=residual]")];
+  assert.equal(dots.length, 3);
+  assert.match(panel.el.textContent, /RMSE 0\.41, MAE 0\.33, R² 0\.9; all drawn/);
+  dots[1].dispatchEvent(new window.Event("click", { bubbles: true }));
+  assert.deepEqual(picks, [4]);
+  const none = errorsPanel(model({ errors: { reason: "needs the labels: pass y=" } }), { cell: () => {}, pick: () => {} });
+  none.update();
+  assert.match(none.el.textContent, /needs the labels: pass y=/);
+});

@@ -3,8 +3,8 @@
 The wine demo MLP: the PD panel draws its curves for the first feature; a click on the chart
 moves that feature's what-if slider and the kernel predicts the new row; choosing another
 feature redraws the chart for it. "Find" returns counterfactuals whose "Apply" changes the
-prediction to the class they reach. Markup in feature names stays text. Screenshot:
-test-artifacts/browser/tabular-depth.png.
+prediction to the class they reach. Markup in feature names stays text. Screenshots:
+test-artifacts/browser/tabular-depth.png, tabular-errors.png.
 """
 
 from __future__ import annotations
@@ -82,6 +82,20 @@ def test_effects_and_counterfactuals_in_lab(open_notebook, page, screenshot):
         "import json, numpy as np; v = np.float32([f.instance_values]); "
         "print(json.dumps(int(model.predict(v, verbose=0).argmax())))"))
     assert classes_of(nb)[top] == reached
+    # where the model is wrong: a click on a cell lists its rows, a click on a row picks it
+    errors = page.locator(f"{ROOT} [data-testid=errors]")
+    errors.locator("[data-testid=error-cell]").first.wait_for(timeout=60_000)
+    assert errors.locator("[data-testid=error-cell]").count() == 9  # 3 classes
+    assert "All 45 rows of X: accuracy" in errors.locator("[data-testid=errors-summary]").inner_text()
+    errors.locator("[data-testid=error-cell][data-true='1'][data-predicted='1']").click()
+    errors.locator("[data-testid=error-row]").first.wait_for(timeout=60_000)
+    row = int(errors.locator("[data-testid=error-row]").nth(1).get_attribute("data-row"))
+    errors.locator("[data-testid=error-row]").nth(1).click()
+    page.wait_for_function("([sel, n]) => Number(document.querySelector(sel).value) === n",
+                           arg=[f"{ROOT} input.xw-instance", row], timeout=60_000)
+    assert int(nb.execute("print(f.instance)")) == row
+    errors.scroll_into_view_if_needed()
+    screenshot(errors, "tabular-errors")
     effects.scroll_into_view_if_needed()
     screenshot(root, "tabular-depth")
     assert not unexpected_console_errors(page)

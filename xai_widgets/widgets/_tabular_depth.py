@@ -9,6 +9,10 @@
 * ``find_counterfactuals()`` (the view's "Find" button sends ``compute_counterfactuals``)
   searches from the current what-if values, in the "counterfactuals" lane, with progress and
   Cancel; ``locked`` names the features that must not change.
+* Where the model is wrong (needs ``y``), in the "errors" lane, on every row of X: a
+  classifier's confusion matrix (a cell's rows on request: ``error_cell`` message,
+  ``error_rows`` trait, at most ``CELL_ROWS`` listed), a regressor's residuals against its
+  predictions (a seeded sample of ``RESIDUALS_SHOWN`` points drawn, statistics over all).
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ from .._encode import array_payload
 from ..errors import ExplainError
 from ..explainers.counterfactual_search import Counterfactuals, counterfactuals
 from ..explainers.effects import accumulated_local_effects, partial_dependence
+from ..explainers.tabular import predicted_classes
 
 ICE_SHOWN = 40  # ICE curves sent to the view (a seeded sample of the rows)
 GRID = 20
 CF_SHOWN = 3
+CELL_ROWS = 200  # rows of a confusion-matrix cell listed in the view
+RESIDUALS_SHOWN = 2000  # points of the residual plot (a seeded sample of the rows)
+ROWS_PER_CALL = 32768
 
 
 class TabularDepth(traitlets.HasTraits):
@@ -31,11 +39,15 @@ class TabularDepth(traitlets.HasTraits):
     effects = traitlets.Dict().tag(sync=True)
     counterfactual = traitlets.Dict().tag(sync=True)
     locked = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    errors = traitlets.Dict().tag(sync=True)
+    error_rows = traitlets.Dict().tag(sync=True)
 
     # -- started by FeatureImportance.__init__ ------------------------------------------
     def _start_depth(self):
         self._effects_cache: dict = {}  # (feature, target) -> (PartialDependence, ALE)
         self._counterfactuals: Counterfactuals | None = None
+        self._decisions = None  # (decision per row, confidence per row), once computed
+        self._run("errors", self._errors_work, lane="errors", background=True)
         if not self.effect_feature:
             self.effect_feature = self.feature_names[0]  # observed: computes
         else:
@@ -63,7 +75,9 @@ class TabularDepth(traitlets.HasTraits):
         self._run("effects", self._effects_work, lane="effects")
 
     def _depth_message(self, content: dict):
-        if content.get("type") == "compute_counterfactuals":
+        if content.get("type") == "error_cell":
+            self.show_error_cell(content.get("true"), content.get("predicted"))
+        elif content.get("type") == "compute_counterfactuals":
             desired = content.get("desired")
             locked = content.get("locked")
             if locked is not None:
@@ -97,7 +111,76 @@ class TabularDepth(traitlets.HasTraits):
             raise ExplainError(self.error or "the counterfactuals could not be computed.")
         return self._counterfactuals
 
+    def show_error_cell(self, true, predicted) -> np.ndarray:
+        """The rows of X whose label is ``true`` and whose predicted class is ``predicted``
+        (listed in the view, at most CELL_ROWS, most confident first); returns all of them."""
+        if self._y is None:
+            raise ExplainError(self.errors.get("reason") or "the labels y are needed.")
+        if self._decisions is None:  # waits for the errors lane only
+
+            self._run("errors", self._errors_work, lane="errors", background=False)
+        k = len(self._error_class_names())
+        for name, value in (("true", true), ("predicted", predicted)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or not 0 <= value < k:
+                raise ExplainError(f"{name} must be a class index 0..{k - 1}, got {value!r}.")
+        decided, confidence = self._decisions
+        rows = np.flatnonzero((self._y == true) & (decided == predicted))
+        order = rows[np.argsort(-confidence[rows], kind="stable")]
+        shown = order[:CELL_ROWS]
+        names = self._error_class_names()
+        self.error_rows = {
+            "true": int(true), "predicted": int(predicted), "true_name": names[int(true)],
+            "predicted_name": names[int(predicted)], "count": int(len(rows)),
+            "index": array_payload(shown.astype(np.float32)),
+            "confidence": array_payload(confidence[shown]), "shown": int(len(shown)),
+            "confidence_label": self._confidence_label(),
+        }
+        return rows
+
     # -- work ---------------------------------------------------------------------------
+    def _error_class_names(self) -> list[str]:
+        if self._adapter.num_classes == 1:
+            return self._binary_names or ["0", "1"]
+        return list(self.class_names)
+
+    def _confidence_label(self) -> str:
+        kind = self._adapter.value_kind
+        return "probability" if kind == "probability" else "score"
+
+    def _errors_work(self, progress, cancelled):
+        if self._y is None:
+            self.errors = {"reason": "Where the model is wrong needs the labels: pass y= (one "
+                                     "label per row of X) to FeatureImportance."}
+            return
+        parts = []
+        for start in range(0, len(self._X), ROWS_PER_CALL):
+            if cancelled():
+                return
+            parts.append(self._adapter.scores(self._X[start:start + ROWS_PER_CALL],
+                                              ROWS_PER_CALL))
+            progress(min(start + ROWS_PER_CALL, len(self._X)), len(self._X))
+        scores = np.concatenate(parts)
+        if self.task != "classification":
+            self._decisions = (scores[:, 0], np.zeros(len(scores), np.float32))
+            self.errors = residuals_view(scores[:, 0].astype(np.float64), self._y)
+            return
+        decided = predicted_classes(self._adapter, scores)
+        outputs = self._adapter.to_outputs(scores)
+        if outputs.shape[1] == 1:  # one sigmoid column: the probability of the class decided
+            p1 = outputs[:, 0]
+            confidence = np.where(decided == 1, p1, 1 - p1).astype(np.float32)
+        else:
+            confidence = outputs[np.arange(len(outputs)), decided].astype(np.float32)
+        self._decisions = (decided, confidence)
+        names = self._error_class_names()
+        k = len(names)
+        matrix = np.zeros((k, k), np.float32)
+        np.add.at(matrix, (self._y.astype(np.int64), decided.astype(np.int64)), 1)
+        self.errors = {"kind": "classification", "matrix": array_payload(matrix),
+                       "class_names": names, "rows": int(len(self._X)),
+                       "accuracy": float(np.trace(matrix) / max(1, matrix.sum()))}
+
     def _effect_options(self) -> dict:
         head = self._adapter.head_name if len(self._adapter.head_names) > 1 else None
         return {"output": self._adapter.output, "head": head,
@@ -163,6 +246,22 @@ def effects_view(pd, ale, own_curve: np.ndarray, own_value: float, score_label: 
         view.update(ale_edges=array_payload(ale.edges), ale=array_payload(ale.effect),
                     ale_notes=list(ale.notes))
     return view
+
+
+def residuals_view(prediction: np.ndarray, y: np.ndarray) -> dict:
+    """A regressor's residuals (y - prediction): statistics over all rows, a seeded sample of
+    points (prediction, residual) with their row indices for the plot."""
+    residual = y - prediction
+    rng = np.random.default_rng(0)
+    shown = np.sort(rng.choice(len(y), min(RESIDUALS_SHOWN, len(y)), replace=False))
+    total = ((y - y.mean()) ** 2).sum()
+    return {
+        "kind": "regression", "rows": int(len(y)), "shown": int(len(shown)),
+        "points": array_payload(np.stack([prediction[shown], residual[shown]], axis=1)),
+        "index": array_payload(shown.astype(np.float32)),
+        "rmse": float(np.sqrt((residual ** 2).mean())), "mae": float(np.abs(residual).mean()),
+        "r2": float(1 - (residual ** 2).sum() / total) if total > 0 else None,
+    }
 
 
 def counterfactual_view(found: Counterfactuals, label) -> dict:

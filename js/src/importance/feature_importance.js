@@ -9,6 +9,7 @@ import { classButtons, statusBar } from "../common/controls.js";
 import { h } from "../common/dom.js";
 import { counterfactualPanel } from "./counterfactual_panel.js";
 import { effectsPanel } from "./effects_panel.js";
+import { errorsPanel } from "./errors_panel.js";
 import { globalPanel } from "./global_panel.js";
 import { instancePicker } from "./instance_picker.js";
 import { localPanel } from "./local_panel.js";
@@ -47,6 +48,10 @@ function makePanels(model, { ask, setView }) {
     },
     apply: (values) => panels.whatif.apply(values),
   });
+  panels.errors = errorsPanel(model, {
+    cell: (i, j) => model.send({ type: "error_cell", true: i, predicted: j }),
+    pick: (instance) => { requests.clear(); ask({ instance }); },
+  });
   return panels;
 }
 
@@ -54,7 +59,7 @@ function layout(p) {
   const toolbar = h("div", { class: "xw-toolbar" }, [p.picker.el, p.classes.el, p.status.status]);
   const thisInstance = h("section", { class: "xw-section" }, [h("h4", { text: "This instance" }), p.local.el, p.whatif.el]);
   const columns = h("div", { class: "xw-columns" }, [
-    h("div", { class: "xw-column" }, [p.global.el, p.effects.el, p.surrogates.el]),
+    h("div", { class: "xw-column" }, [p.global.el, p.effects.el, p.errors.el, p.surrogates.el]),
     h("div", { class: "xw-column" }, [thisInstance, p.counterfactuals.el]),
   ]);
   const root = h("div", { class: "xw-tabular", dataset: { testid: "feature-importance" } },
@@ -96,6 +101,8 @@ function wire(model, p, { listen, later, onStatus }) {
   listen("change:effect_feature", redraw(p.effects.update));
   listen("change:counterfactual", redraw(p.counterfactuals.update));
   listen("change:locked", redraw(p.counterfactuals.buildControls));
+  listen("change:errors", redraw(p.errors.update));
+  listen("change:error_rows", redraw(p.errors.updateRows));
   listen("change:class_names", redraw(p.counterfactuals.buildControls));
   listen("change:features", redraw(p.whatif.build, p.local.update));
   listen("change:task", () => { classes(); later(p.prediction.update); });
@@ -127,7 +134,7 @@ function render({ model, el }) {
   const p = makePanels(model, binding);
   const { root, columns } = layout(p);
   el.append(root);
-  const charts = [p.global, p.local, p.surrogates, p.effects];
+  const charts = [p.global, p.local, p.surrogates, p.effects, p.errors];
   const stopWidth = followChartWidth(columns, (width) => charts.forEach((panel) => {
     panel.resize(width);
     binding.later(panel.update);
@@ -141,6 +148,8 @@ function render({ model, el }) {
   p.effects.buildMenu();
   p.counterfactuals.buildControls();
   p.counterfactuals.update();
+  p.errors.update();
+  p.errors.updateRows();
   p.prediction.update();
   for (const panel of charts) panel.update();
 
