@@ -201,9 +201,13 @@ def partial_dependence(model, X, feature=None, grid=20, kind: str = "both", targ
     runner.plan(sum(len(g) for _, g, _ in plans) * len(x))
     out = {}
     for j, values, categorical_j in plans:
-        rows_j = np.repeat(x[None], len(values), axis=0)  # (G, N, D)
-        rows_j[:, :, j] = values[:, None]
-        ice = setup.evaluate(rows_j.reshape(-1, x.shape[1]), runner).reshape(len(values), -1).T
+        ice = np.empty((len(x), len(values)), np.float32)
+        step = max(1, ROWS_PER_CALL // len(values))  # rows per call: a block of (rows, grid)
+        for start in range(0, len(x), step):
+            block = np.repeat(x[start:start + step, None, :], len(values), axis=1)  # (n, G, D)
+            block[:, :, j] = values[None, :]
+            ice[start:start + step] = setup.evaluate(block.reshape(-1, x.shape[1]),
+                                                     runner).reshape(-1, len(values))
         info = setup.features[j]
         out[setup.names[j]] = PartialDependence(
             feature=setup.names[j], index=j, grid=values, average=ice.mean(axis=0),

@@ -49,9 +49,12 @@ class TabularDepth(traitlets.HasTraits):
         self._decisions = None  # (decision per row, confidence per row), once computed
         self._run("errors", self._errors_work, lane="errors", background=True)
         if not self.effect_feature:
-            self.effect_feature = self.feature_names[0]  # observed: computes
-        else:
-            self._run("effects", self._effects_work, lane="effects")
+            self._quiet = True  # computed below, in the background: the constructor stays fast
+            try:
+                self.effect_feature = self.feature_names[0]
+            finally:
+                self._quiet = False
+        self._run("effects", self._effects_work, lane="effects", background=True)
 
     @traitlets.validate("effect_feature")
     def _validate_effect_feature(self, proposal):
