@@ -6,6 +6,7 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
+from . import text  # noqa: F401  (the text registrations: words of text models)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
