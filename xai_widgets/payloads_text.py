@@ -1,0 +1,49 @@
+"""Text explanations -> what the TextExplainer's view receives (pure functions, no widgets).
+
+One row per method: the words as written (text, never HTML), their values as a binary
+float32 payload, and a caption saying what the values are."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._encode import array_payload
+from .explainers import get_method
+from .payloads import reading, score_word
+
+
+def text_row(exp, class_names: list[str], index: int = 0) -> dict:
+    """One text's explanation as a row of the view: {method, label, words, values (binary
+    float32, one per word), signed, vmax, caption, completeness_delta (IG, else None),
+    standard_errors (KernelSHAP sampled: binary float32, else None)}."""
+    values = np.asarray(exp.attributions[index], np.float32)
+    label = get_method(exp.method, "text").label
+    target = int(exp.targets[index])
+    kind = exp.params.get("score", "")
+    what = reading(class_names[target], float(exp.scores[index]), kind, exp.value_kind)
+    unit = "value" if exp.value_kind == "value" else score_word(kind)
+    if exp.signed:
+        text = (f"{label} for {what}: each word's value is its share of the {unit} "
+                f"(positive raises it, negative lowers it)")
+    else:
+        text = f"{label} for {what}: each word's value is how much it matters (unsigned)"
+    delta = None
+    if exp.completeness_delta is not None:
+        delta = float(exp.completeness_delta[index])
+        text += f"; completeness delta {delta:.3g}"
+    errors = None
+    if exp.standard_errors is not None and not exp.params.get("exact", True):
+        errors = array_payload(np.asarray(exp.standard_errors[index], np.float32))
+    finite = values[np.isfinite(values)]
+    return {
+        "method": exp.method,
+        "label": label,
+        "words": list(exp.tokens[index]),
+        "values": array_payload(values),
+        "signed": bool(exp.signed),
+        "vmax": float(np.abs(finite).max()) if finite.size else 0.0,
+        "caption": text,
+        "completeness_delta": delta,
+        "standard_errors": errors,
+        "truncated": int(exp.params.get("truncated_words", [0])[index]),
+    }
