@@ -65,7 +65,6 @@ function render({ model, el }) {
   return () => {
     binding.dispose();
     lane.clear();
-    p.editor.destroy();
     root.remove();
   };
 }
