@@ -196,3 +196,74 @@ def test_occlusion_replacement_by_a_chosen_token(linear):
     # removing a word from an average-pooled model: exactly its contribution
     exp = xw.explain(model, "good movie", method="occlusion", target=0, vocabulary=VOCAB)
     np.testing.assert_allclose(exp.attributions[0], c[[2, 4], 0], atol=1e-5)
+
+
+def _architectures(keras):
+    """Embedding -> (Conv1D | BiGRU with a mask | LSTM with a mask | self-attention with a
+    mask) -> Dense, on token ids of length 10; seeded random weights."""
+    from keras import layers
+
+    keras.utils.set_random_seed(1)
+    V, dim = len(VOCAB), 8
+
+    def ids_input():
+        return keras.Input((10,), dtype="int32")
+
+    conv = keras.Sequential([ids_input(), layers.Embedding(V, dim),
+                             layers.Conv1D(6, 3, padding="same", activation="relu"),
+                             layers.GlobalMaxPooling1D(), layers.Dense(3, activation="softmax")])
+    gru = keras.Sequential([ids_input(), layers.Embedding(V, dim, mask_zero=True),
+                            layers.Bidirectional(layers.GRU(5)), layers.Dense(3)])
+    lstm = keras.Sequential([ids_input(), layers.Embedding(V, dim, mask_zero=True),
+                             layers.LSTM(5), layers.Dense(1, activation="sigmoid")])
+    i = ids_input()
+    e = layers.Embedding(V, dim, mask_zero=True, name="words")(i)
+    a = layers.MultiHeadAttention(2, 4)(e, e)
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling1D()(a))
+    attention = keras.Model(i, out)
+    return {"conv": conv, "bigru": gru, "lstm": lstm, "attention": attention}
+
+
+@pytest.mark.parametrize("name", ["conv", "bigru", "lstm", "attention"])
+def test_every_architecture_predicts_as_the_model_and_ig_is_complete(keras, name):
+    model = _architectures(keras)[name]
+    texts = ["the movie not good", "bad fun the movie the good play"]
+    exp = xw.explain(model, texts, method="integrated_gradients", vocabulary=VOCAB, steps=64)
+    # the graph run from the Embedding on (its mask included) predicts what the model does
+    np.testing.assert_allclose(exp.outputs, model.predict(exp.inputs, verbose=0), atol=1e-5)
+    gap = exp.scores - exp.params["baseline_scores"]
+    assert (np.abs(exp.completeness_delta) <= 0.01 * np.abs(gap) + 1e-4).all(), (
+        exp.completeness_delta, gap)
+    # padding changes nothing for a masked model: its words keep their values
+    if name != "conv":
+        assert [len(a) for a in exp.attributions] == [4, 7]
+
+
+def test_string_lookup_model_and_a_named_embedding(keras):
+    from keras import layers
+
+    lookup = layers.StringLookup(vocabulary=VOCAB[2:], mask_token="", name="lookup")
+    model = keras.Sequential([keras.Input((6,), dtype="string"), lookup,
+                              layers.Embedding(lookup.vocabulary_size(), 4, name="vectors"),
+                              layers.GlobalAveragePooling1D(), layers.Dense(2)])
+    exp = xw.explain(model, ["good movie", "not fun at all"], method="occlusion",
+                     embedding_layer="vectors")
+    assert exp.params["embedding_layer"] == "vectors" and exp.params["pad_id"] == 0
+    import tensorflow as tf
+
+    padded = [["good", "movie", "", "", "", ""], ["not", "fun", "at", "all", "", ""]]
+    np.testing.assert_allclose(exp.outputs, model(tf.constant(padded)).numpy(), atol=1e-6)
+    with pytest.raises(ExplainError, match="embedding_layer='nope' is not a layer"):
+        xw.explain(model, "good", embedding_layer="nope")
+
+
+def test_repeated_calls_do_not_retrace(linear):
+    from xai_widgets.explainers.text import text_model
+
+    model, _, _ = linear
+    for texts in (["good movie"], ["bad", "the movie not good fun", "fun"] * 5):
+        for method in ("integrated_gradients", "gradient_x_input", "occlusion"):
+            xw.explain(model, texts, method=method, vocabulary=VOCAB, target=0)
+    tm = text_model(model, vocabulary=VOCAB)
+    counts = {k: fn.experimental_get_tracing_count() for k, fn in tm.functions.items()}
+    assert counts == {"embed": 1, "scores": 1, "path_gradients": 1}, counts
