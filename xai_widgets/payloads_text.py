@@ -12,6 +12,15 @@ from .explainers import get_method
 from .payloads import reading, score_word
 
 
+MEANINGS = {
+    "integrated_gradients": "each word's share of the change of the {unit} from the baseline",
+    "gradient_x_input": "gradient x embedding of each word, summed over its dimensions",
+    "occlusion": "the drop of the {unit} when the word is taken out",
+    "kernel_shap": "each word's Shapley value (the values add up to the {unit} minus the "
+                   "{unit} with no words)",
+}
+
+
 def text_row(exp, class_names: list[str], index: int = 0) -> dict:
     """One text's explanation as a row of the view: {method, label, words, values (binary
     float32, one per word), signed, vmax, caption, completeness_delta (IG, else None),
@@ -22,11 +31,11 @@ def text_row(exp, class_names: list[str], index: int = 0) -> dict:
     kind = exp.params.get("score", "")
     what = reading(class_names[target], float(exp.scores[index]), kind, exp.value_kind)
     unit = "value" if exp.value_kind == "value" else score_word(kind)
+    meaning = MEANINGS.get(exp.method, "each word's value").format(unit=unit)
     if exp.signed:
-        text = (f"{label} for {what}: each word's value is its share of the {unit} "
-                f"(positive raises it, negative lowers it)")
+        text = f"{label} for {what}: {meaning} (positive raises the {unit}, negative lowers it)"
     else:
-        text = f"{label} for {what}: each word's value is how much it matters (unsigned)"
+        text = f"{label} for {what}: {meaning}, as a norm: how much each word matters (unsigned)"
     delta = None
     if exp.completeness_delta is not None:
         delta = float(exp.completeness_delta[index])
