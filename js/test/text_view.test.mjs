@@ -12,7 +12,11 @@ const f32 = (values) => ({ view: new DataView(Float32Array.from(values).buffer),
 function state(words = ["<b>not</b>", "bad", "film"], values = [2.5, -1.25, 0]) {
   return {
     texts: ["not bad film", "good"], text: "not bad film", class_names: ["neg", "<i>pos</i>"],
-    methods: { integrated_gradients: { label: "Integrated gradients (embeddings)" }, occlusion: { label: "Occlusion (words)" } },
+    methods: {
+      integrated_gradients: { label: "Integrated gradients (embeddings)", options: {
+        steps: { default: 32, types: ["integer"], minimum: 1 }, baseline: { default: "zeros", types: ["choice"], choices: ["zeros", "pad"] } } },
+      occlusion: { label: "Occlusion (words)", options: { replace: { default: "remove", types: ["choice", "integer"], choices: ["remove", "pad", "unknown"] } } },
+    },
     method: "integrated_gradients", target: -1, options: {}, compare: [], colormap: "auto",
     shown: { text: "not bad film" }, notice: "", height: 400, status: "idle", progress: 1, error: "",
     top_classes: [{ index: 1, name: "<i>pos</i>", value: 0.9, value_kind: "probability" },
@@ -85,4 +89,16 @@ test("the text lane sends one text at a time and the newest waiting one wins", (
 test("hover text says what the number is, with a standard error when sampled", () => {
   const row = { label: "KernelSHAP (words)", signed: true };
   assert.equal(hoverText("good", 0.5, row, 0, [0.01]), "“good”: +0.5 ± 0.01 (standard error) — KernelSHAP (words)");
+});
+
+test("the method's options are a form from the registry: the baseline is a choice", async () => {
+  const model = fakeModel(state());
+  const el = document.createElement("div");
+  view.render({ model, el });
+  await flush();
+  const baseline = el.querySelector("[data-testid=option-baseline]");
+  assert.deepEqual([...baseline.querySelectorAll("option")].map((o) => o.value), ["zeros", "pad"]);
+  baseline.value = "pad";
+  el.querySelector("form[data-testid=options]").dispatchEvent(new window.Event("submit", { cancelable: true }));
+  assert.deepEqual(model.get("options"), { steps: 32, baseline: "pad" });
 });

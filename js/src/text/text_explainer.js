@@ -6,6 +6,7 @@ import { bindModel } from "../common/model.js";
 import { classButtons, statusBar } from "../common/controls.js";
 import { h } from "../common/dom.js";
 import { COLORMAPS } from "../common/colormap.js";
+import { optionsPanel } from "../image/options_panel.js"; // the registry's options as a form
 import { textRequests } from "./text_logic.js";
 import { methodControls, textEditor, wordRows } from "./text_panels.js";
 
@@ -29,11 +30,14 @@ function render({ model, el }) {
     classes: classButtons(model, (index) => ask({ target: index })),
     status: statusBar(model),
     rows: wordRows(model, { onHover: (text) => { hover.textContent = text; } }),
+    options: optionsPanel((values) => ask({ options: values })),
   };
+  const renderOptions = () => p.options.render((model.get("methods") || {})[model.get("method")], model.get("options") || {});
   const notice = h("div", { class: "xw-notice", dataset: { testid: "notice" } });
   const root = h("div", { class: "xw-text", dataset: { testid: "text-explainer" } }, [
     p.editor.el,
     h("div", { class: "xw-toolbar" }, [p.methods.el, p.colours.el, p.status.status]),
+    p.options.el,
     p.classes.el, p.status.error, notice, p.rows.el, hover,
   ]);
   el.append(root);
@@ -41,7 +45,8 @@ function render({ model, el }) {
   listen("change:texts", () => later(p.editor.render));
   listen("change:text", () => later(p.editor.render));
   listen("change:methods", () => later(p.methods.render));
-  listen("change:method", () => later(p.methods.render));
+  listen("change:method", () => { later(p.methods.render); later(renderOptions); });
+  listen("change:options", () => later(renderOptions));
   listen("change:compare", () => later(p.methods.render));
   listen("change:top_classes", p.classes.render);
   listen("change:target", p.classes.render);
@@ -60,11 +65,13 @@ function render({ model, el }) {
     last = state;
   });
   binding.followHeight(root);
-  for (const panel of Object.values(p)) panel.render?.();
+  for (const panel of Object.values(p)) if (panel !== p.options) panel.render?.();
+  renderOptions();
   showNotice();
   return () => {
     binding.dispose();
     lane.clear();
+    p.options.destroy();
     root.remove();
   };
 }
