@@ -267,3 +267,19 @@ def test_repeated_calls_do_not_retrace(linear):
     tm = text_model(model, vocabulary=VOCAB)
     counts = {k: fn.experimental_get_tracing_count() for k, fn in tm.functions.items()}
     assert counts == {"embed": 1, "scores": 1, "path_gradients": 1}, counts
+
+
+def test_progress_and_cancel_between_batches(linear):
+    model, _, _ = linear
+    seen = []
+    xw.explain(model, ["good movie"] * 3, method="integrated_gradients", vocabulary=VOCAB,
+               steps=16, batch_size=8, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (48, 48) and len(seen) == 6
+    with pytest.raises(xw.Cancelled):
+        xw.explain(model, ["good movie"] * 3, method="integrated_gradients", vocabulary=VOCAB,
+                   steps=16, batch_size=8, cancel=lambda: True)
+    with pytest.raises(ExplainError, match="text methods take a string or a list of strings"):
+        xw.explain(model, np.zeros((1, L), np.int32), vocabulary=VOCAB)
+    with pytest.raises(ExplainError, match=r"'saliency' does not explain text inputs .*"
+                                           r"methods for text inputs: \['gradient_x_input'"):
+        xw.explain(model, ["good movie"], method="saliency")

@@ -307,6 +307,8 @@ def method_for(name: str, inputs, options: dict | None = None) -> Method:
     kind = _kind_of_raw(inputs, options or {})
     if kind is not None and (name, kind) in REGISTRY:
         return REGISTRY[(name, kind)]
+    if kind == "text":  # texts are never valid image or tabular inputs: say which methods fit
+        return get_method(name, kind)
     return get_method(name)
 
 
