@@ -82,9 +82,9 @@ def test_widget_errors_are_clear_and_the_view_keeps_what_it_shows(linear):
         t.target = 7
     with pytest.raises(traitlets.TraitError, match="no words"):
         t.text = "   "
+    t.method = "occlusion"
     with pytest.raises(ExplainError, match="token id 99"):
-        t.set_trait("options", {}) or setattr(t, "method", "occlusion") or \
-            setattr(t, "options", {"replace": 99})
+        t.options = {"replace": 99}
     # the failure is shown in the widget, and the request goes back to what is shown
     assert t.status == "error" and "token id 99" in t.error
     assert t.options == {} and "still showing" in t.notice
