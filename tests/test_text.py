@@ -283,3 +283,29 @@ def test_progress_and_cancel_between_batches(linear):
     with pytest.raises(ExplainError, match=r"'saliency' does not explain text inputs .*"
                                            r"methods for text inputs: \['gradient_x_input'"):
         xw.explain(model, ["good movie"], method="saliency")
+
+
+@pytest.mark.slow
+def test_randomising_the_weights_changes_the_explanation(reviews, keras):
+    """Sanity check (Adebayo et al.): the words' values depend on what the model learned."""
+    model, (texts, _), _ = reviews
+    chosen = texts[:16]
+    trained = xw.explain(model, chosen, method="integrated_gradients", target=2)
+    from keras import layers
+
+    # the same architecture around the trained vectorizer (a clone's TextVectorization would
+    # have no vocabulary), every weight after it random
+    copy = keras.Sequential([
+        keras.Input((1,), dtype="string"), model.get_layer("vectorize"),
+        layers.Embedding(200, 16, name="embedding"),
+        layers.Conv1D(32, 3, padding="same", activation="relu", name="conv"),
+        layers.GlobalMaxPooling1D(), layers.Dense(3, activation="softmax", name="probabilities")])
+    rng = np.random.default_rng(0)
+    for name in ("embedding", "conv", "probabilities"):
+        layer = copy.get_layer(name)
+        layer.set_weights([rng.normal(scale=0.3, size=w.shape).astype(np.float32)
+                           for w in layer.get_weights()])
+    randomised = xw.explain(copy, chosen, method="integrated_gradients", target=2)
+    a = np.concatenate(trained.attributions)
+    b = np.concatenate(randomised.attributions)
+    assert abs(np.corrcoef(np.abs(a), np.abs(b))[0, 1]) < 0.4  # 0.14 when written
