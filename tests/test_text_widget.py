@@ -89,3 +89,15 @@ def test_widget_errors_are_clear_and_the_view_keeps_what_it_shows(linear):
     assert t.status == "error" and "token id 99" in t.error
     assert t.options == {} and "still showing" in t.notice
     t.close()
+
+
+def test_a_logits_model_shows_scores_never_probabilities(keras):
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((L,), dtype="int32"),
+                              layers.Embedding(len(VOCAB), D), layers.GlobalAveragePooling1D(),
+                              layers.Dense(3)])
+    t = xw.TextExplainer(model, "good movie", vocabulary=VOCAB, method="occlusion")
+    assert {e["value_kind"] for e in t.top_classes} == {"score"}
+    assert "(score " in t.rows[0]["caption"] and "probability" not in t.rows[0]["caption"]
+    t.close()
