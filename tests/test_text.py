@@ -309,3 +309,13 @@ def test_randomising_the_weights_changes_the_explanation(reviews, keras):
     a = np.concatenate(trained.attributions)
     b = np.concatenate(randomised.attributions)
     assert abs(np.corrcoef(np.abs(a), np.abs(b))[0, 1]) < 0.4  # 0.14 when written
+
+
+def test_plot_draws_every_text(linear):
+    model, _, _ = linear
+    exp = xw.explain(model, ["good movie", "the bad fun"], method="occlusion", vocabulary=VOCAB)
+    fig = exp.plot(["neg", "pos"])
+    drawn = [t.get_text() for t in fig.axes[0].texts]
+    for word in ["good", "movie", "the", "bad", "fun"]:
+        assert word in drawn
+    assert len(fig.axes) == 3  # the words, and a colorbar per text

@@ -84,8 +84,16 @@ class TextExplanation(Explanation):
         return [(self.tokens[i][j], float(values[j])) for j in order]
 
     def plot(self, class_names=None, max_images: int = 8, cmap=None, alpha: float = 0.6):
-        raise ExplainError("text explanations are drawn by xw.TextExplainer (to_png), or "
-                           "listed with exp.top_words(i).")
+        """A static matplotlib figure: the first ``max_images`` texts, each word coloured by
+        its value, with captions and colorbars (``cmap``: a colormap name of the overlay
+        rule; ``alpha`` is unused: words are not drawn over an image)."""
+        from ..plotting_text import text_figure
+
+        names = class_names or [str(k) for k in range(int(self.outputs.shape[1]))]
+        if len(self.outputs.shape) == 2 and self.outputs.shape[1] == 1 and len(names) == 2:
+            names = names[1:]
+        n = min(len(self.tokens), max_images)
+        return text_figure([(self, i) for i in range(n)], names, colormap=cmap or "auto")
 
 
 # --------------------------------------------------------------------------- the model

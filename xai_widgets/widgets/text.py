@@ -214,63 +214,12 @@ class TextExplainer(ComputeWidget):
     def figure(self, dpi: int = 120, width_chars: int = 90):
         """The current view as a matplotlib Figure: one block per method, its caption, its
         words coloured by value (the view's colormap) and a colorbar of the values."""
-        import textwrap
-
-        import matplotlib.cm
-        import matplotlib.colors
-        import matplotlib.figure
-
-        from ..overlay import is_diverging, matplotlib_colormap, resolve_colormap
+        from ..plotting_text import text_figure
 
         exps = [self.explanation] + list(self._compared)
-        blocks = []  # (exp, caption lines, word lines)
-        for exp in exps:
-            lines, line, used = [], [], 0
-            for word, value in zip(exp.tokens[0], exp.attributions[0]):
-                if line and used + len(word) + 1 > width_chars:
-                    lines.append(line)
-                    line, used = [], 0
-                line.append((word, float(value)))
-                used += len(word) + 1
-            lines.append(line)
-            caption = textwrap.wrap(text_row(exp, self.class_names)["caption"], width_chars + 20)
-            blocks.append((exp, caption, lines))
-        # in text lines: each caption line 0.8, each word line 1.0, the colorbar 1.6
-        heights = [0.8 * len(c) + len(w) + 2.0 for _, c, w in blocks]
-        line_inch = 0.3
-        fig = matplotlib.figure.Figure(
-            figsize=(width_chars * 0.085 + 0.6, line_inch * (sum(heights) + 0.5)), dpi=dpi)
-        total = sum(heights) + 0.5
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_axis_off()
-        ax.set_xlim(0, width_chars + 2)
-        ax.set_ylim(total, 0)
-        y = 0.6
-        for exp, caption, lines in blocks:
-            name = resolve_colormap(self.colormap, exp.signed)
-            half = is_diverging(name) and not exp.signed
-            cmap = matplotlib_colormap(name, half=half)
-            vmax = float(max(np.abs(exp.attributions[0]).max(), 1e-12))
-            norm = matplotlib.colors.Normalize(-vmax if exp.signed else 0.0, vmax)
-            for text in caption:
-                ax.text(1, y, text, fontsize=7, va="center")
-                y += 0.8
-            y += 0.3
-            for line in lines:
-                x = 1.0
-                for word, value in line:
-                    rgba = cmap(norm(value))
-                    light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-                    ax.text(x, y, word, family="monospace", fontsize=9, va="center",
-                            color="black" if light else "white",
-                            bbox={"facecolor": rgba, "edgecolor": "none", "pad": 1.5})
-                    x += len(word) + 1
-                y += 1.0
-            bar = fig.add_axes((0.02, 1 - (y + 0.35) / total, 0.28, 0.25 / total))
-            fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), cax=bar,
-                         orientation="horizontal").ax.tick_params(labelsize=6)
-            y += 1.7
-        return fig
+        return text_figure([(exp, 0) for exp in exps], self.class_names, colormap=self.colormap,
+                           dpi=dpi,
+                           width_chars=width_chars)
 
     def to_png(self, path=None, dpi: int = 120) -> bytes:
         """The current view (each method's coloured words with its caption) as PNG bytes;
