@@ -21,7 +21,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import xai_widgets as xw
 model, (texts, y), names = xw.demo.reviews_model()
-t = xw.TextExplainer(model, texts[:6], class_names=names)
+names = ["<b>" + n + "</b>" for n in names]  # markup in user text: must stay text
+t = xw.TextExplainer(model, texts[:6] + ["<img src=x onerror=alert(1)> good"], class_names=names)
 t
 """
 
@@ -79,6 +80,7 @@ def test_lab_text_explainer(open_notebook, page, screenshot):
     assert json.loads(nb.execute("import json; print(json.dumps(int(t.explanation.targets[0])))")) == other
     names = json.loads(nb.execute("import json; print(json.dumps(names))"))
     assert f"class '{names[other]}'" in page.locator(f"{ROOT} [data-testid=caption]").first.inner_text()
+    assert root.locator("b, img").count() == 0  # class names and texts stayed text
     screenshot(page, "text-explainer-lab-other-class", show=root)
     assert not page.page_errors, page.page_errors
 
