@@ -13,10 +13,12 @@ from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
 from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
+from .widgets import TextExplainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
     "methods", "metrics", "plotting", "tables", "__version__",
+    "TextExplainer",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
 from . import lrp  # noqa: F401  (registers lrp; the module, so lrp.plan_of etc. stay reachable)
+from . import text  # noqa: F401  (the text registrations: words of text models)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus
 from .counterfactual_search import Counterfactuals, counterfactuals

@@ -213,7 +213,7 @@ METHODS: dict[str, Method] = {}
 
 def register(name: str, label: str, description: str, signed: bool, space: str = "input",
              options: tuple[Option, ...] = (), *, inputs: tuple[str, ...],
-             own_scores: bool = False):
+             own_scores: bool = False, run: Callable | None = None):
     """Register ``compute(adapter, x, targets, runner, **options) -> dict`` as a method
     (``runner.logits`` holds the inputs' scores, so methods need not compute them again).
     ``own_scores``: the method's own pass at the inputs gives their scores; it gets a target
@@ -222,6 +222,10 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
 
     Returns the public function ``method(model, inputs, targets=None, *, output, head,
     progress, cancel, **options) -> Explanation``.
+
+    ``run``: the runner the public function calls, ``run(spec, model, inputs, targets, *,
+    output, head, progress, cancel, **options)``; default :func:`run_method` (numeric
+    arrays through a ``ModelAdapter``). Text methods bring their own (``explainers/text.py``).
     """
 
     unknown = [kind for kind in inputs if kind not in INPUT_KINDS]
@@ -242,8 +246,8 @@ def register(name: str, label: str, description: str, signed: bool, space: str =
         def public(model, inputs, targets=None, *, output: str = "logit", head=None,
                    progress: Callable[[int, int], None] | None = None,
                    cancel: Callable[[], bool] | None = None, **opts) -> Explanation:
-            return run_method(spec, model, inputs, targets, output=output, head=head,
-                              progress=progress, cancel=cancel, **opts)
+            return (run or run_method)(spec, model, inputs, targets, output=output, head=head,
+                                       progress=progress, cancel=cancel, **opts)
 
         public.__doc__ = f"{label}: {description}\n\nOptions:\n" + "\n".join(
             f"    {o.name} = {o.default!r}: {o.doc}" for o in spec.options.values()
@@ -303,6 +307,8 @@ def method_for(name: str, inputs, options: dict | None = None) -> Method:
     kind = _kind_of_raw(inputs, options or {})
     if kind is not None and (name, kind) in REGISTRY:
         return REGISTRY[(name, kind)]
+    if kind == "text":  # texts are never valid image or tabular inputs: say which methods fit
+        return get_method(name, kind)
     return get_method(name)
 
 

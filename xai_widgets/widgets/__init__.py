@@ -3,5 +3,6 @@
 from .image import ImageExplainer
 from .layers import LayerBrowser
 from .tabular import FeatureImportance
+from .text import TextExplainer
 
-__all__ = ["FeatureImportance", "ImageExplainer", "LayerBrowser"]
+__all__ = ["FeatureImportance", "ImageExplainer", "LayerBrowser", "TextExplainer"]
