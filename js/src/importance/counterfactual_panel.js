@@ -27,9 +27,9 @@ function card(cf, i, { names, features, current, apply }) {
     const f = { ...(features[j] || {}), name };
     return h("tr", { dataset: { feature: name } }, [
       h("td", { class: "xw-name", text: name }),
-      h("td", { class: "xw-from", text: featureValueText(f, current[j]) }),
+      h("td", { class: "xw-old", text: featureValueText(f, current[j]) }),
       h("td", { text: "→" }),
-      h("td", { class: "xw-to", text: featureValueText(f, cf.values[j]) }),
+      h("td", { class: "xw-new", text: featureValueText(f, cf.values[j]) }),
     ]);
   });
   const head = `${i + 1}. → ${cf.prediction}: ${cf.changed.length} feature${cf.changed.length === 1 ? "" : "s"} changed, ` +
