@@ -8,6 +8,7 @@ and TensorFlow) and caches the trained model on disk, in ``$XAI_WIDGETS_CACHE`` 
     model, (x, y), class_names = digits_cnn()                  # 8x8 digits, x in [0, 1]
     model, (x, y, masks), class_names = shapes_cnn()           # masks: the deciding object
     model, (X, y), feature_names, class_names = breast_cancer_mlp()   # raw feature values
+    model, train, test, class_names = shortcut_shapes()   # right for the wrong reason
 """
 
 from __future__ import annotations
@@ -253,3 +254,6 @@ def accuracy(model, x, y) -> float:
     """Held-out accuracy of a demo classifier."""
     probs = model.predict(x, verbose=0, batch_size=256)
     return float((probs.argmax(axis=-1) == y).mean())
+
+
+from ._demo_shortcut import shortcut_dataset, shortcut_shapes  # noqa: E402,F401  (issue 19)
