@@ -84,3 +84,22 @@ def test_bad_metric_and_groups_are_refused_before_computing(known):
         permutation_importance(model, X, y, groups={"size": [7]})
     with pytest.raises(ExplainError, match="probabilities"):
         permutation_importance(model, X, y, metric="log_loss", output="logit")
+
+
+def test_the_widget_computes_and_sends_the_groups(known):
+    from xai_widgets._encode import decode_payload
+
+    model, X, y = known
+    w = xw.FeatureImportance(model, X, y, feature_names=NAMES, metric="log_loss",
+                             groups={"hints": ["hint", "hint_copy"]}, shap_rows=5,
+                             background=5)
+    g = w.global_importance
+    assert g["metric"] == "log_loss" and g["group_names"] == ["hints"]
+    assert g["group_mean"][0] > 1.5 * max(g["permutation_mean"][1], g["permutation_mean"][3])
+    sent = w.importance["permutation"]["groups"]
+    assert sent["names"] == ["hints"] and sent["members"] == [[1, 3]]
+    np.testing.assert_allclose(decode_payload(sent["mean"]), g["group_mean"], rtol=1e-6)
+    with pytest.raises(ExplainError, match="unknown feature 'radius'"):
+        xw.FeatureImportance(model, X, y, feature_names=NAMES, groups={"size": ["radius"]})
+    with pytest.raises(ExplainError, match="unknown metric"):
+        xw.FeatureImportance(model, X, y, metric="f1")

@@ -184,6 +184,12 @@ def importance_view(shap, shap_exp: Explanation | None, permutation, *, class_na
             "metric": permutation.metric, "baseline": permutation.baseline,
             "repeats": int(permutation.drops.shape[1]), "rows": int(rows),
             "notes": list(permutation.notes), "constant": list(permutation.constant)}
+        if permutation.group_names:  # features shuffled together (groups=)
+            importance["permutation"]["groups"] = {
+                "names": list(permutation.group_names),
+                "members": [list(m) for m in permutation.group_members],
+                "mean": array_payload(permutation.group_mean),
+                "std": array_payload(permutation.group_std)}
     missing = {k: str(v) for k, v in (reasons or {}).items() if v and k not in importance}
     if missing:
         importance["reasons"] = missing
