@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
-from . import demo, metrics, plotting, tables
+from . import _startup
+
+_startup.quiet_in_kernel()  # in a notebook: TensorFlow's start-up log lines stay out of it
+
+from . import demo, metrics, plotting, tables  # noqa: E402
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
