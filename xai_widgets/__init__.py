@@ -15,12 +15,13 @@ _startup.quiet_in_kernel()  # in a notebook: TensorFlow's start-up log lines sta
 from . import demo, metrics, plotting, tables  # noqa: E402
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
+from .export import export_html
 from .models import ModelAdapter, adapt
 from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
     "methods", "metrics", "plotting", "tables", "__version__",
 ]
