@@ -73,8 +73,12 @@ def test_the_image_widget_shows_the_warning_and_clears_it(negative_head):
     w = xw.ImageExplainer(model, x, method="gradcam")
     w.target = 0
     assert "Grad-CAM is zero everywhere" in w.notice and "relu=False" in w.notice
+    # the caption does not say "brighter pixels matter more" of a blank picture
+    assert w.heatmap_info["empty"] and "zero everywhere, nothing to show" in w.heatmap_info["caption"]
+    assert "brighter" not in w.heatmap_info["caption_magnitude"]
     w.target = 1
-    assert w.notice == ""
+    assert w.notice == "" and not w.heatmap_info["empty"]
+    assert w.heatmap_info["caption"].endswith("brighter pixels matter more")
 
 
 def test_the_layer_browser_puts_the_warning_in_the_gradcam_caption(negative_head):

@@ -101,7 +101,19 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
         "seconds": exp.seconds,
         "caption": caption(label, name, score, kind, exp.signed, value_kind),
         "caption_magnitude": caption(label, name, score, kind, False, value_kind),
+        **_empty_captions(finite, label, reading(name, score, kind, value_kind)),
     }
+
+
+def _empty_captions(finite: np.ndarray, label: str, read: str) -> dict:
+    """An empty map (zero everywhere) has no "brighter pixels": its caption says so."""
+    from .explainers.base import EMPTY_ATOL
+
+    if finite.size and np.abs(finite).max() > EMPTY_ATOL:
+        return {"empty": False}
+    text = (f"{label} for {read}: zero everywhere, nothing to show (an empty map does not "
+            "mean that nothing matters)")
+    return {"empty": True, "caption": text, "caption_magnitude": text}
 
 
 # -- LayerBrowser ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@ back until the browser gives up ("Failed to load resource" first). Here the Math
 never answers (a dropped connection): nbconvert's default page has drawn nothing after 8 s;
 ``xw.export_html``'s page (MathJax added after the load event, widget modules from the CDN
 directly) draws the view in a few seconds, with no console error at all. The export also
-shows the grouped permutation importance (``groups=``).
+shows the grouped permutation importance (``groups=``), and an ImageExplainer whose Grad-CAM is
+empty says why in its notice line.
 """
 
 import time
@@ -31,6 +32,17 @@ f = xw.FeatureImportance(model, X, y=y, feature_names=["a", "b", "c", "d"], clas
                          groups={"<b>a and b</b>": ["a", "b"]})
 f
 """
+EMPTY_MAP_CELL = """
+# every channel lowers class 0's score: its Grad-CAM is empty, and the widget says why
+cnn = keras.Sequential([keras.Input((6, 6, 1)),
+                        keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
+                        keras.layers.Flatten(), keras.layers.Dense(2, name="head")])
+cnn.get_layer("conv").set_weights([np.full((3, 3, 1, 2), 0.1, "float32"), np.full((2,), 0.5, "float32")])
+cnn.get_layer("head").set_weights([np.stack([-np.ones(72), np.ones(72)], 1).astype("float32"),
+                                   np.zeros(2, "float32")])
+w = xw.ImageExplainer(cnn, rng.uniform(size=(1, 6, 6, 1)).astype("float32"), method="gradcam", target=0)
+w
+"""
 BARS = "[data-testid=feature-importance] [data-testid=global-bar]"
 
 
@@ -47,7 +59,8 @@ def open_with_hanging_mathjax(page, url):
 def test_export_first_paint(static_export, browser, screenshot):
     import xai_widgets as xw
 
-    nb = static_export.execute([CELL, "_ = f.global_importance  # wait for it"], "first-paint")
+    nb = static_export.execute([CELL, "_ = f.global_importance  # wait for it",
+                                EMPTY_MAP_CELL], "first-paint")
     default_url = static_export.to_html(nb, "first-paint-nbconvert")
     (static_export.workdir / "first-paint-xw.html").write_text(xw.export_html(nb), encoding="utf-8")
     ours_url = f"{static_export.server.base_url}/first-paint-xw.html"
@@ -82,6 +95,13 @@ def test_export_first_paint(static_export, browser, screenshot):
     group = page.locator("[data-testid=feature-importance] [data-testid=group-chart]")
     assert group.locator("[data-testid=group-bar]").count() == 1
     assert "<b>a and b</b> = a, b" in group.inner_text()
+    # the empty Grad-CAM's warning is in the ImageExplainer's notice line, from the saved state
+    notice = page.locator("[data-testid=image-explainer] [data-testid=notice]")
+    notice.wait_for(timeout=30_000)
+    assert "Grad-CAM is zero everywhere for class 0" in notice.inner_text()
+    caption = page.locator("[data-testid=image-explainer] [data-testid=caption]").first
+    assert "nothing to show" in caption.inner_text() and "brighter" not in caption.inner_text()
+    screenshot(page, "export-empty-map-notice", show=page.locator("[data-testid=image-explainer]"))
     assert not [u for u in log.local if u.endswith("/anywidget.js")]  # no local probe, no 404
     assert not unexpected_console_errors(page, log), page.console_errors
     screenshot(page, "export-first-paint", show=page.locator("[data-testid=feature-importance]"))
