@@ -57,15 +57,21 @@ def import_tensorflow_quietly() -> bool:
         except Exception:  # noqa: BLE001 - a closed or odd stderr: nothing to flush
             pass
         os.dup2(captured.fileno(), 2)
+        failed = False
         try:
             import tensorflow as tf
 
             tf.config.list_physical_devices()
+        except BaseException:
+            failed = True
+            raise
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-        captured.seek(0)
-        text = captured.read().decode("utf-8", errors="replace")
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            if failed and text:  # the import failed: every line may matter, none is dropped
+                sys.stderr.write(text)
     kept = [line for line in text.splitlines() if line.strip() and not is_noise(line)]
     if kept:
         sys.stderr.write("\n".join(kept) + "\n")
