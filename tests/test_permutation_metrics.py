@@ -99,6 +99,17 @@ def test_the_widget_computes_and_sends_the_groups(known):
     sent = w.importance["permutation"]["groups"]
     assert sent["names"] == ["hints"] and sent["members"] == [[1, 3]]
     np.testing.assert_allclose(decode_payload(sent["mean"]), g["group_mean"], rtol=1e-6)
+    # the static figure (to_png) names the group and its drop too
+    import xai_widgets.plotting as plotting
+
+    drawn = []
+    original = plotting.figure_png
+    plotting.figure_png = lambda fig, path=None: drawn.append(fig) or original(fig, path)
+    try:
+        assert w.to_png()[:4] == b"\x89PNG"
+    finally:
+        plotting.figure_png = original
+    assert "shuffled together: hints" in drawn[0].axes[0].get_xlabel()
     with pytest.raises(ExplainError, match="unknown feature 'radius'"):
         xw.FeatureImportance(model, X, y, feature_names=NAMES, groups={"size": ["radius"]})
     with pytest.raises(ExplainError, match="unknown metric"):

@@ -64,6 +64,8 @@ class Explanation:
         extra = ""
         if self.completeness_delta is not None:
             extra = f", max |completeness delta|={np.abs(self.completeness_delta).max():.3g}"
+        if self.warnings:  # e.g. an empty map: read .warnings
+            extra += f", warnings={len(self.warnings)}"
         return (
             f"Explanation(method={self.method!r}, n={len(self.targets)}, "
             f"targets={self.targets.tolist()}, attributions{self.attributions.shape}, "

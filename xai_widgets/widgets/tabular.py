@@ -489,6 +489,12 @@ class FeatureImportance(ComputeWidget):
                             sort=self.sort, top_k=self.top_k, threshold=self.threshold,
                             title=f"{'rise' if g['metric'] == 'log_loss' else 'drop'} in "
                                   f"{g['metric']} when shuffled")
+            if g["group_names"]:  # groups shuffled together, as under the browser's chart
+                import textwrap
+
+                left.set_xlabel(textwrap.fill("shuffled together: " + "; ".join(
+                    f"{name} {m:.3g} ± {sd:.2g}" for name, m, sd in
+                    zip(g["group_names"], g["group_mean"], g["group_std"])), 70), fontsize=8)
         elif g["mean_abs_shap"] is not None:
             importance_bars(left, names, g["mean_abs_shap"], sort=self.sort, top_k=self.top_k,
                             threshold=self.threshold, title="mean |SHAP value|")
