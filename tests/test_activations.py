@@ -39,7 +39,7 @@ def test_layer_table_shows_branches_merges_and_nested_layers(branched):
 def test_layer_table_of_a_sequential_model(digits):
     model, _, _ = digits
     rows = layer_table(model)
-    assert [r.name for r in rows] == ["conv1", "conv2", "pool", "conv3", "flatten", "dropout",
+    assert [r.name for r in rows] == ["conv1", "conv2", "pool", "conv3", "gap", "dropout",
                                       "probabilities"]
     assert rows[1].inputs == ["conv1"] and sum(r.params for r in rows) == model.count_params()
 

@@ -62,7 +62,7 @@ def test_a_dense_layer_is_a_vector_of_units_and_its_weights_a_matrix(browser, di
     z = np.exp(browser.activations - browser.activations.max())
     np.testing.assert_allclose(z / z.sum(), probs, rtol=1e-5)
     assert browser.weights_info["kind"] == "dense"
-    assert browser.weights_info["shape"] == [4 * 4 * 64, 10]
+    assert browser.weights_info["shape"] == [64, 10]  # after global average pooling
 
 
 def test_one_pass_per_target_whatever_the_number_of_layers_selected(browser, monkeypatch):
@@ -70,7 +70,7 @@ def test_one_pass_per_target_whatever_the_number_of_layers_selected(browser, mon
     original = activations_module.ActivationProbe.run
     monkeypatch.setattr(activations_module.ActivationProbe, "run",
                         lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
-    for name in ("conv1", "conv2", "pool", "flatten", "conv3"):
+    for name in ("conv1", "conv2", "pool", "gap", "conv3"):
         browser.layer = name
     assert calls == []  # all from the pass made when the widget was created
     browser.target = 4

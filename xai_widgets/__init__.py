@@ -8,9 +8,14 @@
 
 from __future__ import annotations
 
-from . import demo, metrics, plotting, tables
+from . import _startup
+
+_startup.quiet_in_kernel()  # in a notebook: TensorFlow's start-up log lines stay out of it
+
+from . import demo, metrics, plotting, tables  # noqa: E402
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
+from .export import export_html
 from .models import ModelAdapter, adapt
 from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
 from .widgets import TextExplainer
@@ -18,7 +23,7 @@ from .widgets import TextExplainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
+    "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
     "methods", "metrics", "plotting", "tables", "__version__",
     "TextExplainer",
 ]

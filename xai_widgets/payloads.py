@@ -101,7 +101,19 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
         "seconds": exp.seconds,
         "caption": caption(label, name, score, kind, exp.signed, value_kind),
         "caption_magnitude": caption(label, name, score, kind, False, value_kind),
+        **_empty_captions(finite, label, reading(name, score, kind, value_kind)),
     }
+
+
+def _empty_captions(finite: np.ndarray, label: str, read: str) -> dict:
+    """An empty map (zero everywhere) has no "brighter pixels": its caption says so."""
+    from .explainers.base import EMPTY_ATOL
+
+    if finite.size and np.abs(finite).max() > EMPTY_ATOL:
+        return {"empty": False}
+    text = (f"{label} for {read}: zero everywhere, nothing to show (an empty map does not "
+            "mean that nothing matters)")
+    return {"empty": True, "caption": text, "caption_magnitude": text}
 
 
 # -- LayerBrowser ---------------------------------------------------------------------------
@@ -184,6 +196,12 @@ def importance_view(shap, shap_exp: Explanation | None, permutation, *, class_na
             "metric": permutation.metric, "baseline": permutation.baseline,
             "repeats": int(permutation.drops.shape[1]), "rows": int(rows),
             "notes": list(permutation.notes), "constant": list(permutation.constant)}
+        if permutation.group_names:  # features shuffled together (groups=)
+            importance["permutation"]["groups"] = {
+                "names": list(permutation.group_names),
+                "members": [list(m) for m in permutation.group_members],
+                "mean": array_payload(permutation.group_mean),
+                "std": array_payload(permutation.group_std)}
     missing = {k: str(v) for k, v in (reasons or {}).items() if v and k not in importance}
     if missing:
         importance["reasons"] = missing

@@ -42,6 +42,8 @@ class Explanation:
     seconds: wall time of the computation.
     completeness_delta: IG only: sum(attributions) - (f(x) - f(baseline)) per input.
     baselines: IG only: the baseline inputs used.
+    warnings: plain-language warnings about the result, e.g. a map that is (near) zero
+        everywhere, with why and what to try; empty when there is nothing to say.
     """
 
     method: str
@@ -55,12 +57,15 @@ class Explanation:
     seconds: float
     completeness_delta: np.ndarray | None = None
     baselines: np.ndarray | None = None
+    warnings: list = dataclasses.field(default_factory=list)
 
     def __repr__(self) -> str:
         heat = None if self.heatmaps is None else self.heatmaps.shape
         extra = ""
         if self.completeness_delta is not None:
             extra = f", max |completeness delta|={np.abs(self.completeness_delta).max():.3g}"
+        if self.warnings:  # e.g. an empty map: read .warnings
+            extra += f", warnings={len(self.warnings)}"
         return (
             f"Explanation(method={self.method!r}, n={len(self.targets)}, "
             f"targets={self.targets.tolist()}, attributions{self.attributions.shape}, "
@@ -421,6 +426,10 @@ def _run_method(spec: Method, model, inputs, targets=None, *, output="logit", he
     scores = logits[np.arange(len(x)), targets].astype(np.float32)
     params = {**options, **result.pop("params", {}), "batch_size": runner.batch_size, "output": adapter.output,
               "head": adapter.head_name, "score": adapter.score_kind}
+    warnings = list(result.pop("warnings", []))
+    if not warnings:
+        warnings = empty_map_warnings(spec, result.get("heatmaps"), result["attributions"],
+                                      targets, params)
     return Explanation(
         method=spec.name,
         params=params,
@@ -429,8 +438,51 @@ def _run_method(spec: Method, model, inputs, targets=None, *, output="logit", he
         scores=scores,
         signed=result.pop("signed", spec.signed),
         seconds=seconds,
+        warnings=warnings,
         **result,
     )
+
+
+# a map whose largest |value| is below this is "empty": nothing to show, whatever the scale
+EMPTY_ATOL = 1e-9
+
+
+def empty_inputs(maps) -> np.ndarray:
+    """Indices of the inputs whose map (N, ...) is zero everywhere (max |value| below
+    ``EMPTY_ATOL``), or not finite."""
+    flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
+    if flat.shape[1] == 0:
+        return np.arange(len(flat))
+    peak = np.abs(flat).max(axis=1)
+    return np.flatnonzero(~(peak > EMPTY_ATOL))
+
+
+def _which(indices, n: int) -> str:
+    if n == 1:
+        return "this input"
+    shown = ", ".join(str(int(i)) for i in indices[:8])
+    more = f" and {len(indices) - 8} more" if len(indices) > 8 else ""
+    return f"input{'s' if len(indices) > 1 else ''} {shown}{more} (of {n})"
+
+
+def empty_map_warnings(spec: Method, heatmaps, attributions, targets, params) -> list:
+    """A warning when a method's map is zero everywhere for some inputs: an empty picture
+    is not "nothing matters", it is a method that has nothing to say here."""
+    maps = heatmaps if heatmaps is not None else attributions
+    empty = empty_inputs(maps)
+    if not len(empty):
+        return []
+    classes = sorted({int(targets[i]) for i in empty})
+    cls = ("class " if len(classes) == 1 else "classes ") + ", ".join(
+        str(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+    advice = ("the score's gradient is zero there (a saturated output, e.g. "
+              "output='probability' near 0 or 1, or ReLUs that are all off); try "
+              "output='logit', another class, or integrated_gradients")
+    if spec.name == "integrated_gradients":
+        advice = ("the inputs equal the baseline, or the gradient is zero along the path; try "
+                  "another baseline (e.g. baseline='blur')")
+    return [f"{spec.label} is zero everywhere for {cls} on {_which(empty, len(maps))}: "
+            f"{advice}. An empty map does not mean that nothing matters."]
 
 
 def input_heatmaps(attributions: np.ndarray, reduce: str = "sum") -> np.ndarray | None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ExplainError
 from ..models import _is_model
-from .base import Option, register
+from .base import EMPTY_ATOL, Option, register
 
 
 def resolve_layer(adapter, layer):
@@ -80,11 +80,46 @@ def upsample(maps: np.ndarray, size) -> np.ndarray:
     return resized.numpy()[..., 0].astype(np.float32)
 
 
-def _result(adapter, x, maps, info, relu, logits, targets):
+def cam_warnings(label, raw, relu, info, targets) -> list:
+    """Why a CAM is empty (zero everywhere) for some inputs, and what to try.
+
+    With ``relu`` a map is empty when no place of it has positive evidence (its largest
+    value is at most 1e-6 of its largest |value|): every channel that is active lowers the
+    score. Without, when the weighted sum is zero everywhere (the score's gradient at the
+    layer is zero, e.g. a dead or saturated path)."""
+    flat = raw.reshape(len(raw), -1).astype(np.float64)
+    scale = np.abs(flat).max(axis=1)
+    peak = flat.max(axis=1) if relu else scale
+    empty = np.flatnonzero(~(peak > np.maximum(EMPTY_ATOL, 1e-6 * scale)))
+    if not len(empty):
+        return []
+    layer = "/".join(info.path)
+    found = sorted({int(targets[i]) for i in empty})
+    classes = (("class " if len(found) == 1 else "classes ")
+               + ", ".join(str(c) for c in found[:5]) + (", ..." if len(found) > 5 else ""))
+    n = len(raw)
+    where = ("this image" if n == 1 else
+             f"{len(empty)} of {n} images ({', '.join(str(int(i)) for i in empty[:8])}"
+             f"{', ...' if len(empty) > 8 else ''})")
+    if relu and np.any(scale[empty] > EMPTY_ATOL):
+        why = ("no place in it raises the score (the channel-weighted sum is negative or "
+               "zero everywhere, and relu=True keeps only positive evidence); try "
+               "relu=False to see the negative evidence, or an earlier layer (a model "
+               "whose head flattens the layer, not a global pooling, often gives such maps)")
+    else:
+        why = ("the score's gradient at this layer is zero; try an earlier layer, "
+               "output='logit', or an input-space method such as integrated_gradients")
+    return [f"{label} is zero everywhere for {classes} at layer {layer!r} on {where}: "
+            f"{why}. An empty map does not mean that nothing matters."]
+
+
+def _result(adapter, x, maps, info, relu, logits, targets, label="Grad-CAM"):
+    warnings = cam_warnings(label, maps, relu, info, targets)
     if relu:
         maps = np.maximum(maps, 0.0)
     size = x.shape[1:3]
     return {
+        "warnings": warnings,
         "attributions": maps.astype(np.float32),
         "heatmaps": upsample(maps, size),
         "signed": not relu,
@@ -111,7 +146,7 @@ def gradcam(adapter, x, targets, runner, layer, relu):
                                                                    runner)
     weights = grads.mean(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
-    return _result(adapter, x, maps, info, relu, logits, targets)
+    return _result(adapter, x, maps, info, relu, logits, targets, "Grad-CAM")
 
 
 @register(
@@ -134,4 +169,4 @@ def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
     alphas = g2 / np.where(denom != 0.0, denom, 1.0)
     weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
-    return _result(adapter, x, maps, info, relu, logits, targets)
+    return _result(adapter, x, maps, info, relu, logits, targets, "Grad-CAM++")

@@ -241,6 +241,14 @@ class PermutationImportance:
     drops: np.ndarray
     notes: list = dataclasses.field(default_factory=list)
     constant: list = dataclasses.field(default_factory=list)
+    # grouped permutation: the columns of each group shuffled together (one permutation of
+    # the rows for all of them), so features that carry the same information are not
+    # credited 0 because the others still hold it
+    group_names: list = dataclasses.field(default_factory=list)
+    group_members: list = dataclasses.field(default_factory=list)  # column indices
+    group_mean: np.ndarray | None = None
+    group_std: np.ndarray | None = None
+    group_drops: np.ndarray | None = None
 
 
 def _class_label(index: int, class_names=None) -> str:
@@ -261,14 +269,60 @@ def constant_columns(X: np.ndarray) -> list[int]:
     return [int(j) for j in np.flatnonzero((flat == flat[:1]).all(axis=0))]
 
 
-def permutation_importance(model, X, y, *, metric: str | None = None, repeats: int = 5,
+METRICS = ("accuracy", "log_loss", "r2")
+
+
+def _resolve_groups(groups, n_features: int, feature_names) -> tuple[list, list]:
+    """{"size": ["radius", 2, ...]} -> (["size"], [[0, 2, ...]]): members by name or index."""
+    if groups is None:
+        return [], []
+    if not isinstance(groups, dict) or not groups:
+        raise ExplainError("groups must be a dict {group name: [feature names or column "
+                           "indices]}, e.g. groups={'size': ['radius', 'area']}.")
+    names = [str(f) for f in feature_names] if feature_names is not None else None
+    out_names, members = [], []
+    for name, given in groups.items():
+        if isinstance(given, (str, int, np.integer)):
+            given = [given]
+        columns = []
+        for member in given:
+            if isinstance(member, (int, np.integer)) and not isinstance(member, bool):
+                if not 0 <= int(member) < n_features:
+                    raise ExplainError(f"group {name!r}: column {member} is out of range "
+                                       f"(there are {n_features} features).")
+                columns.append(int(member))
+            elif isinstance(member, str) and names is not None and member in names:
+                columns.append(names.index(member))
+            else:
+                known = "" if names is None else f" Features: {names}."
+                raise ExplainError(f"group {name!r}: unknown feature {member!r}; name features "
+                                   "by their name (with feature_names) or column index." + known)
+        if not columns:
+            raise ExplainError(f"group {name!r} is empty: list its features.")
+        out_names.append(str(name))
+        members.append(sorted(set(columns)))
+    return out_names, members
+
+
+def permutation_importance(model, X, y, *, metric=None, repeats: int = 5,
                            seed: int = 0, output: str = "probability", head=None,
                            progress=None, cancel=None, batch_size: int = 32768,
-                           feature_names=None, class_names=None) -> PermutationImportance:
+                           feature_names=None, class_names=None,
+                           groups=None) -> PermutationImportance:
     """Permutation importance (Breiman 2001; Fisher et al. 2019), batched over all repeats.
 
     metric: "accuracy" for classifiers (the default when the output has 2+ columns), "r2"
-    for regressors (the default for one output column).
+    for regressors (the default for one output column), "log_loss" for classifiers (needs
+    probabilities, ``output="probability"``; far more sensitive than accuracy on few rows:
+    a shuffle that lowers the confidence without flipping a prediction still counts), or any
+    callable ``metric(y, outputs) -> float`` where higher is better (``outputs``: the model's
+    (N, K) explained outputs). A drop is always "how much worse": for log_loss the rise of
+    the loss (``baseline`` is the loss itself), otherwise the fall of the score.
+
+    groups: {name: [feature names or column indices]}: each group's columns are also
+    shuffled together (``group_mean`` etc.). Correlated features that carry the same
+    information can each show a small drop (the others still hold it) while the group's is
+    large.
 
     Degenerate data: a constant column's importance is 0 by construction (shuffling it
     changes nothing) and a note says so; when ``y`` holds one class, accuracy is the share of
@@ -284,40 +338,73 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
     if not isinstance(repeats, int) or repeats < 1:
         raise ExplainError(f"repeats must be a positive int, got {repeats!r}.")
     metric = metric or ("accuracy" if is_classifier(adapter) else "r2")
-    if metric not in ("accuracy", "r2"):
-        raise ExplainError(f"unknown metric {metric!r}; valid: 'accuracy', 'r2'.")
+    scorer = metric if callable(metric) else None
+    if scorer is not None:
+        metric = getattr(scorer, "__name__", "score")
+    elif metric not in METRICS:
+        raise ExplainError(f"unknown metric {metric!r}; valid: {list(METRICS)} or a "
+                           "callable metric(y, outputs) -> float (higher is better).")
+    if metric == "log_loss" and scorer is None:
+        if not is_classifier(adapter):
+            raise ExplainError("log_loss scores a classifier; this model's output is a "
+                               "regression value: use metric='r2'.")
+        if adapter.score_kind != "probability":
+            raise ExplainError("log_loss needs probabilities: use output='probability' (the "
+                               "model's output must end in softmax or sigmoid).")
+        classes = max(adapter.num_classes, 2)
+        if np.any((y < 0) | (y >= classes)) or np.any(y != np.round(y)):
+            raise ExplainError(f"log_loss needs class indices 0..{classes - 1} in y.")
     if len(X) < 2:
         raise ExplainError("Permutation importance needs at least 2 rows: with one row, "
                            "shuffling a column changes nothing.")
-    if metric == "r2" and np.all(y == y.flat[0]):
+    if metric == "r2" and scorer is None and np.all(y == y.flat[0]):
         raise ExplainError(
             f"y has the same value ({float(y.flat[0]):.4g}) on all {len(y)} rows: R² (the "
             "share of y's variation the model explains) is not defined when y does not vary, "
             "so there is no permutation importance. Pass rows whose y varies.")
+    group_names, group_members = _resolve_groups(groups, X.shape[1], feature_names)
 
-    def score(pred):
+    def score(pred):  # higher is better
+        if scorer is not None:
+            return float(scorer(y, pred))
         if metric == "accuracy":
             return float((predicted_classes(adapter, pred) == y).mean())
+        if metric == "log_loss":
+            if pred.shape[1] == 1:  # one sigmoid column: the probability of class 1
+                p = np.where(y == 1, pred[:, 0], 1.0 - pred[:, 0])
+            else:
+                p = pred[np.arange(len(y)), y.astype(int)]
+            return float(np.log(np.clip(p, 1e-7, 1.0)).mean())  # minus the log-loss
         residual = ((pred[:, 0] - y) ** 2).sum()
         total = ((y - y.mean()) ** 2).sum()
         return float(1.0 - residual / total)
 
     baseline = score(adapter.scores(X, batch_size))
+    if not np.isfinite(baseline):
+        raise ExplainError(f"the metric {metric!r} gave {baseline} on the unshuffled rows: "
+                           "it must return a finite number.")
     n_features = X.shape[1]
+    units = [[j] for j in range(n_features)] + group_members  # columns shuffled together
     rng = np.random.default_rng(seed)
     runner = Runner(batch_size, progress, cancel)
-    runner.plan(n_features * repeats * len(X))
-    drops = np.empty((n_features, repeats))
-    per_feature = repeats * len(X)
+    runner.plan(len(units) * repeats * len(X))
+    all_drops = np.empty((len(units), repeats))
+    per_unit = repeats * len(X)
     # (not zip(range, chunks): zip would stop the generator before its last progress report)
-    for start, _ in runner.chunks(n_features * per_feature, size=per_feature):
-        j = start // per_feature
+    for start, _ in runner.chunks(len(units) * per_unit, size=per_unit):
+        u = start // per_unit
+        columns = units[u]
         shuffled = np.repeat(X[None], repeats, axis=0)
         for r in range(repeats):
-            shuffled[r, :, j] = X[rng.permutation(len(X)), j]
+            rows = rng.permutation(len(X))
+            shuffled[r][:, columns] = X[rows][:, columns]
         pred = adapter.scores(shuffled.reshape((-1,) + X.shape[1:]), batch_size)
         pred = pred.reshape(repeats, len(X), -1)
-        drops[j] = [baseline - score(pred[r]) for r in range(repeats)]
+        all_drops[u] = [baseline - score(pred[r]) for r in range(repeats)]
+    drops = all_drops[:n_features]
+    group_drops = all_drops[n_features:] if group_members else None
+    if metric == "log_loss" and scorer is None:
+        baseline = -baseline  # report the loss itself; a drop is its rise
     notes = []
     if metric == "accuracy" and np.all(y == y.flat[0]):
         only = _class_label(int(y.flat[0]), class_names)
@@ -337,8 +424,12 @@ def permutation_importance(model, X, y, *, metric: str | None = None, repeats: i
             f"{'it' if one else 'them'} changes nothing, so {'its' if one else 'their'} "
             "importance is 0 by construction (not a sign that the model ignores "
             f"{'it' if one else 'them'}).")
-    return PermutationImportance(metric, baseline, drops.mean(axis=1), drops.std(axis=1), drops,
-                                 notes=notes, constant=constant)
+    return PermutationImportance(
+        metric, baseline, drops.mean(axis=1), drops.std(axis=1), drops, notes=notes,
+        constant=constant, group_names=group_names, group_members=group_members,
+        group_mean=None if group_drops is None else group_drops.mean(axis=1),
+        group_std=None if group_drops is None else group_drops.std(axis=1),
+        group_drops=group_drops)
 
 
 @dataclasses.dataclass

@@ -315,7 +315,9 @@ class ImageExplainer(ComputeWidget):
                 "compare": [exp.method for exp in compared],
                 "label": get_method(method, "image").label,
             }
-            self.notice = ""
+            # an empty map says why (Explanation.warnings), instead of a blank picture
+            self.notice = " ".join(dict.fromkeys(
+                text for exp in [current, *compared] for text in exp.warnings))
 
     def _restore_request(self, request, exc: BaseException):
         """The request failed or was cancelled: the controls go back to what is shown and

@@ -210,7 +210,10 @@ class LayerBrowser(ComputeWidget):
             payload, info = heatmap_view(exp, self.class_names,
                                          label=f"Grad-CAM at {self.gradcam_layer}",
                                          value_kind=self._adapter.value_kind)
-            cached = self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer})
+            if exp.warnings:  # an empty map says why, in its caption (the view shows it)
+                info = {**info, "caption": " ".join([info.get("caption", ""), *exp.warnings])}
+            cached = self._gradcams[key] = (payload, {**info, "layer": self.gradcam_layer,
+                                                      "warnings": list(exp.warnings)})
         return cached
 
     def _release(self):

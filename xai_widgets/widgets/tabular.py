@@ -29,6 +29,7 @@ from ..explainers import get_method
 from ..explainers.tabular import (
     ROW_METHODS, explain_row, global_surrogates, is_classifier, mean_abs_shap,
     permutation_importance, sample_index)
+from ..explainers.tabular import METRICS as PERMUTATION_METRICS, _resolve_groups
 from ..models import adapt
 from ..payloads import importance_view, row_methods_view, surrogate_view, top_classes
 from ..tables import prepare_table
@@ -93,7 +94,8 @@ class FeatureImportance(TabularDepth, ComputeWidget):
 
     def __init__(self, model, X, y=None, *, feature_names=None, class_names=None, instance=0,
                  target=None, categorical="auto", background=50, shap_rows=50, samples=2048,
-                 repeats=5, seed=0, output="probability", head=None):
+                 repeats=5, seed=0, output="probability", head=None, metric=None,
+                 groups=None):
         # everything is checked before anything is computed
         self._adapter = adapt(model, output=output, head=head)
         table = prepare_table(X, feature_names, categorical)
@@ -119,6 +121,14 @@ class FeatureImportance(TabularDepth, ComputeWidget):
                 raise ExplainError(f"{name} must be an integer >= {low}, got {value!r}.")
         if target is not None:
             self._adapter.resolve_targets(target, 1, None)  # a clear error before computing
+        # permutation importance: its metric ("accuracy", "log_loss", "r2" or a callable) and
+        # groups of features shuffled together, {name: [feature names or indices]}
+        if metric is not None and not callable(metric) and metric not in PERMUTATION_METRICS:
+            raise ExplainError(f"unknown metric {metric!r}; valid: {list(PERMUTATION_METRICS)} "
+                               "or a callable metric(y, outputs) -> float (higher is better).")
+        self._metric = metric
+        self._groups = groups
+        _resolve_groups(groups, self._X.shape[1], table.names)  # a clear error now
         self._background = self._X[sample_index(len(self._X), int(background), seed)]
         self._shap_rows, self._samples = int(shap_rows), int(samples)
         self._repeats, self._seed = int(repeats), int(seed)
@@ -289,6 +299,12 @@ class FeatureImportance(TabularDepth, ComputeWidget):
             "metric": None if perm is None else perm.metric,
             "baseline_score": None if perm is None else perm.baseline,
             "permutation_notes": [] if perm is None else list(perm.notes),
+            # groups of features shuffled together (``groups=``); empty without
+            "group_names": [] if perm is None else list(perm.group_names),
+            "group_mean": None if perm is None or perm.group_mean is None
+            else perm.group_mean.copy(),
+            "group_std": None if perm is None or perm.group_std is None
+            else perm.group_std.copy(),
             "permutation_reason": self._permutation_reason,
             "mean_abs_shap": None if shap is None else shap[0].copy(),
             "shap_reason": self._shap_reasons.get(target),
@@ -384,7 +400,7 @@ class FeatureImportance(TabularDepth, ComputeWidget):
         rows = self._X[index]
         # progress over the stages, in model evaluations
         perm_cost = 0 if self._permutation is not None or self._permutation_reason else (
-            self._X.shape[1] * self._repeats * len(rows))
+            (self._X.shape[1] + len(self._groups or {})) * self._repeats * len(rows))
         shap_cost = 0 if target in self._shap_global or target in self._shap_reasons else (
             len(shap_rows) * len(self._background) * min(self._samples + 2,
                                                          2 ** self._X.shape[1]))
@@ -417,7 +433,8 @@ class FeatureImportance(TabularDepth, ComputeWidget):
                 "permutation", lambda: permutation_importance(
                     self._adapter, rows, self._y[index], repeats=self._repeats,
                     seed=self._seed, progress=stage(0, perm_cost), cancel=cancelled,
-                    feature_names=self.feature_names, class_names=self._rule_class_names()))
+                    feature_names=self.feature_names, class_names=self._rule_class_names(),
+                    metric=self._metric, groups=self._groups))
         if shap_cost:
             shap, why = attempt("shap", lambda: mean_abs_shap(
                 self._adapter, shap_rows, target, self._background, samples=self._samples,
@@ -474,7 +491,14 @@ class FeatureImportance(TabularDepth, ComputeWidget):
         if self.importance_kind == "permutation" and g["permutation_mean"] is not None:
             importance_bars(left, names, g["permutation_mean"], g["permutation_std"],
                             sort=self.sort, top_k=self.top_k, threshold=self.threshold,
-                            title=f"drop in {g['metric']} when shuffled")
+                            title=f"{'rise' if g['metric'] == 'log_loss' else 'drop'} in "
+                                  f"{g['metric']} when shuffled")
+            if g["group_names"]:  # groups shuffled together, as under the browser's chart
+                import textwrap
+
+                left.set_xlabel(textwrap.fill("shuffled together: " + "; ".join(
+                    f"{name} {m:.3g} ± {sd:.2g}" for name, m, sd in
+                    zip(g["group_names"], g["group_mean"], g["group_std"])), 70), fontsize=8)
         elif g["mean_abs_shap"] is not None:
             importance_bars(left, names, g["mean_abs_shap"], sort=self.sort, top_k=self.top_k,
                             threshold=self.threshold, title="mean |SHAP value|")

@@ -9,6 +9,7 @@ import { h, replaceChildren } from "../common/dom.js";
 import { arrayOf, clampTopK, globalCaption, globalMessages, mutedFlags, orderFeatures } from "./importance_logic.js";
 import { fontOf, hint, options, row } from "./elements.js";
 import { drawGlobalBars, s } from "./svg_bars.js";
+import { groupsChart } from "./groups_chart.js";
 
 const KINDS = [["permutation", "permutation (shuffle a column)"], ["shap", "mean |SHAP value|"]];
 const SORTS = [["importance", "importance"], ["name", "name"], ["data", "column order"]];
@@ -34,12 +35,13 @@ function build({ setView, compute }) {
   const empty = h("div", { class: "xw-empty" }, [emptyText, computeButton]);
   const controls = h("div", { class: "xw-controls" }, [row("Importance", kind), row("Sort by", sort),
     row("Show", topK, topKLabel), row("Grey below", threshold, thresholdLabel)]);
+  const groups = groupsChart();
   const el = h("section", { class: "xw-section" }, [
     h("h4", { text: "Global importance" }),
-    controls, empty, chart, caption, notes, reasons,
+    controls, empty, chart, caption, groups.el, notes, reasons,
     hint("Longer bars: the model leans more on that feature across the data (not only for this row)."),
   ]);
-  return { el, kind, sort, topK, topKLabel, threshold, thresholdLabel, svg, chart, caption, notes, reasons, emptyText, computeButton, empty, controls };
+  return { el, kind, sort, topK, topKLabel, threshold, thresholdLabel, svg, chart, caption, notes, reasons, emptyText, computeButton, empty, controls, groups };
 }
 
 /** Chart or "not computed yet" (with Compute, unless the kernel is busy computing, or it
@@ -94,6 +96,7 @@ function draw(p, model, width) {
   p.kind.value = kind;
   const info = importance[kind];
   const names = model.get("feature_names") || [];
+  p.groups.update(kind === "permutation" ? info : null, names, { width, family: fontOf(p.el) });
   const scores = info ? arrayOf(kind === "permutation" ? info.mean : info.mean_abs) : null;
   const messages = globalMessages(importance, kind, scores);
   lines(p.notes, messages.notes);

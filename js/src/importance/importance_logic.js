@@ -197,7 +197,7 @@ export function predictionText(local) {
   return `${label}: ${now} (original ${formatShort(was)}, ${tiny ? "unchanged" : formatSigned(delta)})`;
 }
 
-const METRICS = { accuracy: "accuracy", r2: "R²" };
+const METRICS = { accuracy: "accuracy", r2: "R²", log_loss: "log-loss" };
 
 /** One sentence under the global chart saying what its bars are. */
 export function globalCaption(kind, info) {
@@ -206,7 +206,8 @@ export function globalCaption(kind, info) {
     const metric = METRICS[info.metric] || info.metric || "score";
     const repeats = `${info.repeats} repeat${info.repeats === 1 ? "" : "s"}`;
     const baseline = Number.isFinite(info.baseline) ? `; ${metric} ${formatShort(info.baseline)} unshuffled` : "";
-    return `Drop in ${metric} when a feature's column is shuffled (${repeats}, ${info.rows} rows${baseline}); whiskers: ± one standard deviation.`;
+    const change = info.metric === "log_loss" ? "Rise in" : "Drop in"; // a loss gets worse by rising
+    return `${change} ${metric} when a feature's column is shuffled (${repeats}, ${info.rows} rows${baseline}); whiskers: ± one standard deviation.`;
   }
   const target = info.class_name ? `for class '${info.class_name}'` : "of the prediction";
   const how = info.exact ? "exact" : Number.isFinite(info.coalitions) ? `KernelSHAP, ${info.coalitions} coalitions per row` : "";
