@@ -6,8 +6,10 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
+from . import guided  # noqa: F401  (image methods of issue 16)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
-from .cam import gradcam, gradcam_plus_plus
+from .cam import gradcam, gradcam_plus_plus, scorecam
+from .guided import deconvnet, guided_backprop
 from .gradients import gradient_x_input, integrated_gradients, saliency, smoothgrad
 from .perturbation import occlusion
 from .tabular import global_surrogates, kernel_shap, permutation_importance
@@ -30,4 +32,5 @@ __all__ = [
     "method_for", "methods",
     "saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam",
     "gradcam_plus_plus", "occlusion", "kernel_shap", "permutation_importance", "global_surrogates",
+    "scorecam", "guided_backprop", "deconvnet",
 ]

@@ -135,3 +135,112 @@ def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
     weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
     return _result(adapter, x, maps, info, relu, logits, targets)
+
+
+# --------------------------------------------------------------------------- Score-CAM
+def layer_activations(adapter, info, x, targets, runner):
+    """Activations of ``info`` (N, h, w, c), with the inputs' scores (N, K) and targets
+    (-1 = the top class, picked in the same pass): one forward pass, no gradient."""
+    import tensorflow as tf
+
+    def build():
+        def cam_activations(xb, target):
+            out, (acts,) = adapter.forward(xb, [info])
+            out = tf.cast(out, tf.float32)
+            top = tf.argmax(out, axis=-1, output_type=tf.int32)
+            return tf.cast(acts, tf.float32), out, tf.where(target < 0, top, target)
+
+        return adapter.compile(cam_activations,
+                               [adapter.input_spec(), tf.TensorSpec((None,), tf.int32)])
+
+    fn = adapter.function(("cam_activations", info.path), build)
+    runner.plan(len(x))
+    acts, logits, resolved = [], [], []
+    for start, stop in runner.chunks(len(x)):
+        a, out, picked = fn(x[start:stop], targets[start:stop])
+        acts.append(a.numpy())
+        logits.append(out.numpy().reshape(stop - start, -1))
+        resolved.append(picked.numpy())
+    return np.concatenate(acts), np.concatenate(logits), np.concatenate(resolved)
+
+
+def class_probability(tf, adapter, out):
+    """The explained scores as class probabilities, as Score-CAM weighs its masks: the
+    softmax of logits; scores that already are probabilities as they are; one column: its
+    sigmoid when the head ends in one, else the score itself (a regression)."""
+    if adapter.score_kind == "probability":
+        return out
+    if adapter.num_classes > 1:
+        return tf.nn.softmax(out, axis=-1)
+    if adapter.final_activation == "sigmoid":
+        return tf.sigmoid(out)
+    return out
+
+
+def _masked_scores(adapter):
+    """One compiled call: inputs (m, H, W[, C]), their normalised upsampled maps
+    (m, c, H, W) and rows (input, channel, target) -> the target's probability for each
+    input multiplied by one of its maps (the masked rows are built in the graph)."""
+    import tensorflow as tf
+
+    def build():
+        def scorecam_scores(x_u, maps_u, rows):
+            which, channel, target = rows[:, 0], rows[:, 1], rows[:, 2]
+            masks = tf.gather_nd(maps_u, tf.stack([which, channel], axis=1))  # (r, H, W)
+            xs = tf.gather(x_u, which)
+            if len(adapter.input_shape) == 3:  # (H, W, C) inputs: the mask covers channels
+                masks = masks[..., None]
+            out, _ = adapter.forward(xs * masks)
+            probs = class_probability(tf, adapter, tf.cast(out, tf.float32))
+            return tf.gather(probs, target, batch_dims=1)
+
+        spec = adapter.input_spec()
+        return adapter.compile(scorecam_scores, [
+            spec, tf.TensorSpec((None, None) + tuple(adapter.input_shape[:2]), tf.float32),
+            tf.TensorSpec((None, 3), tf.int32)],
+            rows=lambda x_u, maps_u, rows: len(rows))
+
+    return adapter.function("scorecam_scores", build)
+
+
+def normalised_maps(acts: np.ndarray, size) -> np.ndarray:
+    """(N, h, w, c) activations -> (N, c, H, W): each channel upsampled (bilinear) to the
+    input's size and scaled to [0, 1] (a constant channel gives a zero mask)."""
+    import tensorflow as tf
+
+    up = acts if acts.shape[1:3] == tuple(size) else tf.image.resize(
+        acts, size, method="bilinear").numpy()
+    low = up.min(axis=(1, 2), keepdims=True)
+    span = up.max(axis=(1, 2), keepdims=True) - low
+    maps = np.where(span > 0, (up - low) / np.where(span > 0, span, 1.0), 0.0)
+    return np.ascontiguousarray(maps.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+@register(
+    "scorecam", "Score-CAM",
+    "the layer's channels weighted by the class probability of the input masked by each "
+    "channel's map (upsampled, scaled to [0, 1]), summed (Wang et al. 2020); needs no "
+    "gradient: one forward pass per channel.",
+    signed=False, space="layer", options=_CAM_OPTIONS + (
+        Option("batch_size", 128, "masked inputs scored per compiled call (forward only)",
+               "integer", minimum=1),),
+    inputs=("image",), own_scores=True)
+def scorecam(adapter, x, targets, runner, layer, relu):
+    info = resolve_layer(adapter, layer)
+    n_channels = int(info.output_shape[-1])
+    runner.plan(len(x) * n_channels)
+    acts, logits, targets = layer_activations(adapter, info, x, targets, runner)
+    maps = normalised_maps(acts, x.shape[1:3])
+    fn = _masked_scores(adapter)
+    n_rows = len(x) * n_channels
+    weights = np.empty(n_rows, np.float32)
+    for start, stop in runner.chunks(n_rows):
+        rows = np.arange(start, stop)
+        which, channel = rows // n_channels, rows % n_channels
+        first, last = which[0], which[-1] + 1
+        packed = np.stack([which - first, channel, targets[which]], axis=1).astype(np.int32)
+        weights[start:stop] = fn(x[first:last], maps[first:last], packed).numpy()
+    cams = np.einsum("nhwc,nc->nhw", acts, weights.reshape(len(x), n_channels))
+    result = _result(adapter, x, cams, info, relu, logits, targets)
+    result["params"]["evaluations"] = n_rows
+    return result
