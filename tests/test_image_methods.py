@@ -156,3 +156,24 @@ def test_scorecam_agrees_with_tf_keras_vis(keras, digits):
     theirs = np.asarray(theirs)
     for ours, ref in zip(e.attributions, theirs):
         assert np.corrcoef(ours.ravel(), ref.ravel())[0, 1] >= 0.95
+
+
+@pytest.mark.parametrize("method,options", [
+    ("scorecam", {}), ("lime", {"samples": 40}), ("kernel_shap", {"segments": 4}),
+    ("deconvnet", {})])
+def test_repeated_calls_never_retrace_and_eager_calls_agree(keras, monkeypatch, method,
+                                                             options):
+    from xai_widgets import models as xw_models
+
+    model = small_cnn(keras)
+    x = np.random.default_rng(2).random((5, 6, 6, 2)).astype(np.float32)
+    adapter = xw_models.adapt(model)
+    monkeypatch.setattr(xw_models, "EAGER_ROWS", 10**6)
+    monkeypatch.setattr(xw_models, "EAGER_CALLS", 10**6)
+    first = xw.explain(model, x, method=method, batch_size=4, **options)
+    adapter.compile_pending(warm_up=False)
+    traces = adapter.trace_count
+    again = xw.explain(model, x, method=method, batch_size=4, **options)
+    xw.explain(model, x[:2], method=method, batch_size=7, **options)
+    assert adapter.trace_count == traces and not adapter.pending
+    np.testing.assert_allclose(again.attributions, first.attributions, rtol=1e-5, atol=1e-6)

@@ -6,7 +6,7 @@ Nothing below this package imports widgets or prints.
 from __future__ import annotations
 
 from . import cam, gradients, perturbation, tabular  # noqa: F401  (registers the methods)
-from . import guided  # noqa: F401  (image methods of issue 16)
+from . import guided, superpixels  # noqa: F401  (image methods of issue 16; after tabular)
 from .base import METHODS, REGISTRY, Explanation, Method, Option, get_method, method_for, methods
 from .cam import gradcam, gradcam_plus_plus, scorecam
 from .guided import deconvnet, guided_backprop
