@@ -127,6 +127,51 @@ def test_scorecam_equals_a_hand_built_reference(keras):
     np.testing.assert_allclose(p.attributions, e.attributions, rtol=1e-4, atol=1e-6)
 
 
+def bilinear(a, size):
+    """(h, w) -> size, bilinear with half-pixel centres and clamped edges (numpy)."""
+    out = a
+    for axis, n in enumerate(size):
+        m = out.shape[axis]
+        src = np.clip((np.arange(n) + 0.5) * m / n - 0.5, 0, m - 1)
+        lo = np.floor(src).astype(int)
+        hi = np.minimum(lo + 1, m - 1)
+        frac = src - lo
+        shape = [1, 1]
+        shape[axis] = n
+        frac = frac.reshape(shape)
+        out = np.take(out, lo, axis=axis) * (1 - frac) + np.take(out, hi, axis=axis) * frac
+    return out
+
+
+def test_scorecam_upsamples_low_resolution_maps_like_a_hand_built_reference(keras):
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)), keras.layers.AveragePooling2D(2),
+        keras.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv"),
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    rng = np.random.default_rng(7)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32)
+                       for w in model.get_weights()])
+    kernel, _ = model.get_layer("conv").get_weights()
+    model.get_layer("conv").set_weights([kernel, np.full(3, 0.5, np.float32)])  # all alive
+    x = rng.random((2, 8, 8, 1)).astype(np.float32)
+    e = xw.explain(model, x, method="scorecam", target=[0, 1], relu=False)
+    acts = keras.ops.convert_to_numpy(model.layers[1](model.layers[0](x))).astype(np.float64)
+    for i in range(2):
+        weights = []
+        for k in range(3):
+            up = bilinear(acts[i, ..., k], (8, 8))
+            span = up.max() - up.min()  # a constant map (a dead channel) masks everything
+            mask = (up - up.min()) / span if span > 0 else np.zeros_like(up)
+            logits = model.predict(x[i:i + 1] * mask[None, ..., None], verbose=0)[0]
+            p = np.exp(logits - logits.max())
+            weights.append((p / p.sum())[i])  # a logits model: the softmax of its scores
+        want = np.einsum("hwc,c->hw", acts[i], weights)
+        assert np.ptp(want) > 0.1
+        np.testing.assert_allclose(e.attributions[i], want, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(e.heatmaps[0], bilinear(e.attributions[0], (8, 8)),
+                               rtol=1e-4, atol=1e-6)
+
+
 def test_scorecam_refuses_a_layer_without_a_spatial_map(keras):
     model = small_cnn(keras)
     with pytest.raises(ExplainError, match="not a spatial map"):

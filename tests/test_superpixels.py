@@ -170,3 +170,22 @@ def test_segmentations_and_fills_run_and_bad_options_fail_first(digits):
         xw.explain(model, x[:1], method="lime", segmentation="watershed")
     with pytest.raises(ExplainError, match="fill='median'"):
         xw.explain(model, x[:1], method="kernel_shap", fill="median")
+
+
+def test_progress_counts_every_coalition_and_cancel_stops_between_calls(keras):
+    model = linear_model(keras, shape=(6, 6), classes=2)  # (N, H, W) images, no channels
+    x = np.random.default_rng(3).random((3, 6, 6)).astype(np.float32)
+    seen = []
+    e = xw.explain(model, x, method="kernel_shap", segmentation="grid", segments=4,
+                   fill=0.0, batch_size=5, progress=lambda done, total: seen.append(
+                       (done, total)))
+    assert seen[-1] == (3 * 16, 3 * 16) and all(t == 48 for _, t in seen)
+    for i in range(3):  # still the exact shares, without a channel axis
+        np.testing.assert_allclose(
+            e.params["segment_weights"][i],
+            segment_sums(model, x[i][..., None], e.params["segments"][i], e.targets[i], 0.0),
+            rtol=1e-4, atol=1e-4)
+    calls = []
+    with pytest.raises(xw.Cancelled, match="cancelled after 20 of 300"):
+        xw.explain(model, x, method="lime", samples=100, batch_size=10,
+                   cancel=lambda: calls.append(1) or len(calls) > 2)

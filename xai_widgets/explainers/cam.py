@@ -178,15 +178,24 @@ def class_probability(tf, adapter, out):
 
 
 def _masked_scores(adapter):
-    """One compiled call: inputs (m, H, W[, C]), their normalised upsampled maps
-    (m, c, H, W) and rows (input, channel, target) -> the target's probability for each
-    input multiplied by one of its maps (the masked rows are built in the graph)."""
+    """One compiled call: inputs (m, H, W[, C]), the layer's activations (m, h, w, c) and
+    rows (input, channel, target) -> the target's probability for each input multiplied by
+    one channel's map, upsampled (bilinear) to the input's size and scaled to [0, 1] (a
+    constant map gives a zero mask). The maps and masked rows are built in the graph: only
+    the low-resolution activations travel."""
     import tensorflow as tf
 
+    size = tuple(adapter.input_shape[:2])
+
     def build():
-        def scorecam_scores(x_u, maps_u, rows):
+        def scorecam_scores(x_u, acts_u, rows):
             which, channel, target = rows[:, 0], rows[:, 1], rows[:, 2]
-            masks = tf.gather_nd(maps_u, tf.stack([which, channel], axis=1))  # (r, H, W)
+            maps = tf.gather_nd(tf.transpose(acts_u, [0, 3, 1, 2]),
+                                tf.stack([which, channel], axis=1))  # (r, h, w)
+            maps = tf.image.resize(maps[..., None], size, method="bilinear")[..., 0]
+            low = tf.reduce_min(maps, axis=[1, 2], keepdims=True)
+            span = tf.reduce_max(maps, axis=[1, 2], keepdims=True) - low
+            masks = tf.where(span > 0, (maps - low) / tf.where(span > 0, span, 1.0), 0.0)
             xs = tf.gather(x_u, which)
             if len(adapter.input_shape) == 3:  # (H, W, C) inputs: the mask covers channels
                 masks = masks[..., None]
@@ -194,26 +203,12 @@ def _masked_scores(adapter):
             probs = class_probability(tf, adapter, tf.cast(out, tf.float32))
             return tf.gather(probs, target, batch_dims=1)
 
-        spec = adapter.input_spec()
         return adapter.compile(scorecam_scores, [
-            spec, tf.TensorSpec((None, None) + tuple(adapter.input_shape[:2]), tf.float32),
+            adapter.input_spec(), tf.TensorSpec((None, None, None, None), tf.float32),
             tf.TensorSpec((None, 3), tf.int32)],
-            rows=lambda x_u, maps_u, rows: len(rows))
+            rows=lambda x_u, acts_u, rows: len(rows))
 
     return adapter.function("scorecam_scores", build)
-
-
-def normalised_maps(acts: np.ndarray, size) -> np.ndarray:
-    """(N, h, w, c) activations -> (N, c, H, W): each channel upsampled (bilinear) to the
-    input's size and scaled to [0, 1] (a constant channel gives a zero mask)."""
-    import tensorflow as tf
-
-    up = acts if acts.shape[1:3] == tuple(size) else tf.image.resize(
-        acts, size, method="bilinear").numpy()
-    low = up.min(axis=(1, 2), keepdims=True)
-    span = up.max(axis=(1, 2), keepdims=True) - low
-    maps = np.where(span > 0, (up - low) / np.where(span > 0, span, 1.0), 0.0)
-    return np.ascontiguousarray(maps.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
 @register(
@@ -222,24 +217,25 @@ def normalised_maps(acts: np.ndarray, size) -> np.ndarray:
     "channel's map (upsampled, scaled to [0, 1]), summed (Wang et al. 2020); needs no "
     "gradient: one forward pass per channel.",
     signed=False, space="layer", options=_CAM_OPTIONS + (
-        Option("batch_size", 128, "masked inputs scored per compiled call (forward only)",
-               "integer", minimum=1),),
+        Option("batch_size", 128, "masked inputs scored per compiled call (forward only; at "
+               "most 32 MB of them per call)", "integer", minimum=1),),
     inputs=("image",), own_scores=True)
 def scorecam(adapter, x, targets, runner, layer, relu):
     info = resolve_layer(adapter, layer)
     n_channels = int(info.output_shape[-1])
     runner.plan(len(x) * n_channels)
     acts, logits, targets = layer_activations(adapter, info, x, targets, runner)
-    maps = normalised_maps(acts, x.shape[1:3])
     fn = _masked_scores(adapter)
     n_rows = len(x) * n_channels
     weights = np.empty(n_rows, np.float32)
-    for start, stop in runner.chunks(n_rows):
+    # at most 32 MB of masked images are built per call, whatever batch_size says
+    per_call = max(1, min(runner.batch_size, (1 << 23) // max(1, x[0].size)))
+    for start, stop in runner.chunks(n_rows, per_call):
         rows = np.arange(start, stop)
         which, channel = rows // n_channels, rows % n_channels
         first, last = which[0], which[-1] + 1
         packed = np.stack([which - first, channel, targets[which]], axis=1).astype(np.int32)
-        weights[start:stop] = fn(x[first:last], maps[first:last], packed).numpy()
+        weights[start:stop] = fn(x[first:last], acts[first:last], packed).numpy()
     cams = np.einsum("nhwc,nc->nhw", acts, weights.reshape(len(x), n_channels))
     result = _result(adapter, x, cams, info, relu, logits, targets)
     result["params"]["evaluations"] = n_rows

@@ -37,6 +37,13 @@ from .gradients import gaussian_blur
 SEGMENTATIONS = ("slic", "quickshift", "grid")
 EXACT_MAX_SEGMENTS = 11
 BOOTSTRAP = 32
+# At most this many input floats are built per compiled call (32 MB), whatever batch_size
+# says: 256 rows of 32x32x3 images, 55 of 224x224x3.
+MAX_CALL_FLOATS = 1 << 23
+
+
+def rows_per_call(runner, image_size: int) -> int:
+    return max(1, min(runner.batch_size, MAX_CALL_FLOATS // max(1, image_size)))
 
 
 # --------------------------------------------------------------------------- segmentation
@@ -134,12 +141,12 @@ def _coalition_function(adapter):
 
 
 def coalition_scores(adapter, image, filled, labels, target, coalitions, runner) -> np.ndarray:
-    """The target's score of every coalition's image (1 = segment kept), in batches."""
+    """The target's score of every coalition's image (1 = segment kept), in batches (the
+    caller plans the evaluations with the runner)."""
     fn = _coalition_function(adapter)
     out = np.empty(len(coalitions), np.float64)
-    runner.plan(len(coalitions))
     coalitions = coalitions.astype(np.float32)
-    for start, stop in runner.chunks(len(coalitions)):
+    for start, stop in runner.chunks(len(coalitions), rows_per_call(runner, image.size)):
         out[start:stop] = fn(coalitions[start:stop], image, filled, labels,
                              np.int32(target)).numpy()
     return out
@@ -250,8 +257,8 @@ _OPTIONS = (
            "image size)", "number", minimum=0.1),
     Option("seed", 0, "random seed of the coalitions (and of quickshift)", "integer",
            minimum=0),
-    Option("batch_size", 256, "coalition images scored per compiled call (forward only)",
-           "integer", minimum=1),
+    Option("batch_size", 256, "coalition images scored per compiled call (forward only; at "
+           "most 32 MB of images are built per call)", "integer", minimum=1),
 )
 
 
@@ -294,6 +301,7 @@ def lime(adapter, x, targets, runner, segmentation, segments, compactness, fill,
          samples, kernel_width, seed, batch_size=None):
     labels, filled = _prepare(x, segmentation, segments, compactness, fill, blur_sigma, seed)
     rng = np.random.default_rng(seed)
+    runner.plan(samples * len(x))
     weights, r2s, intercepts = [], [], []
     for i in range(len(x)):
         d = int(labels[i].max()) + 1
@@ -323,6 +331,9 @@ def superpixel_kernel_shap(adapter, x, targets, runner, segmentation, segments, 
                            fill, blur_sigma, samples, seed, batch_size=None):
     labels, filled = _prepare(x, segmentation, segments, compactness, fill, blur_sigma, seed)
     weights, errors, bases, exact, evaluations = [], [], [], [], 0
+    sizes = [int(lab.max()) + 1 for lab in labels]
+    runner.plan(sum(2 ** d if d <= EXACT_MAX_SEGMENTS else 2 * max(1, samples // 2) + 2
+                    for d in sizes))
     for i in range(len(x)):
         d = int(labels[i].max()) + 1
         score = lambda z: coalition_scores(adapter, x[i], filled[i], labels[i],  # noqa: E731
