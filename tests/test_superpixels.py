@@ -51,10 +51,13 @@ def test_kernel_shap_of_a_linear_model_is_each_segments_share(keras, segments, e
         # efficiency: they add up to f(x) - f(every segment hidden)
         np.testing.assert_allclose(e.attributions[i].sum(), e.scores[i] -
                                    e.params["base_values"][i], rtol=1e-4, atol=1e-4)
-        # the heatmap is painted by segment: each pixel holds its segment's density
+        # the heatmap is painted by segment: each pixel shows its segment's weight; the
+        # attributions share it among the segment's pixels and channels
         labels = e.params["segments"][i]
-        density = want / np.bincount(labels.ravel())
-        np.testing.assert_allclose(e.heatmaps[i], density[labels], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(e.heatmaps[i], want[labels], rtol=1e-4, atol=1e-4)
+        share = (want / np.bincount(labels.ravel()))[labels] / 2
+        np.testing.assert_allclose(e.attributions[i], np.stack([share, share], -1),
+                                   rtol=1e-4, atol=1e-5)
     # a linear game is fitted exactly by sampled KernelSHAP: no sampling error
     assert np.max(e.params["standard_errors"]) < 1e-4
 
@@ -138,7 +141,7 @@ def test_lime_agrees_with_lime_image(shapes):
 
     model, x = shapes[0], shapes[1][0]
     image = x[3:4]
-    ours = xw.explain(model, image, method="lime", samples=1000)
+    ours = xw.explain(model, image, method="lime", samples=1000, fill="mean")
     labels = ours.params["segments"][0]
     target = int(ours.targets[0])
     assert ours.params["n_segments"][0] >= 15
@@ -153,6 +156,21 @@ def test_lime_agrees_with_lime_image(shapes):
     rho = spearmanr(ours.params["segment_weights"][0], their_weights).statistic
     assert rho > 0.8, rho
     assert abs(ours.params["r2"][0] - theirs.score) < 0.1  # the fits' R^2
+
+
+@pytest.mark.slow
+def test_the_default_blur_fill_points_at_the_deciding_object(shapes):
+    """A slic segment that follows the object has the object's colour as its mean: hidden
+    with the mean fill, nothing changes. The default (blur) finds the object."""
+    model, (x, _, masks) = shapes[0], shapes[1]
+    x, masks = x[:12], masks[:12].astype(bool)
+    hits = {}
+    for fill in ("blur", "mean"):
+        e = xw.explain(model, x, method="lime", fill=fill, samples=300)
+        assert e.params["fill"] == fill
+        tops = [np.unravel_index(np.argmax(h), h.shape) for h in e.heatmaps]
+        hits[fill] = np.mean([m[t] for m, t in zip(masks, tops)])
+    assert hits["blur"] >= 0.8 and hits["mean"] <= 0.5, hits
 
 
 def test_segmentations_and_fills_run_and_bad_options_fail_first(digits):

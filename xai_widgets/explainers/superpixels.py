@@ -1,8 +1,8 @@
 """LIME and KernelSHAP on superpixels: which regions of an image make the prediction.
 
 The image is cut into segments (superpixels: scikit-image's ``slic`` or ``quickshift``, or a
-plain grid). A coalition keeps some segments and hides the others, filled with the segment's
-mean colour, a blurred copy of the image, or a constant. The coalitions' images are built
+plain grid). A coalition keeps some segments and hides the others, filled with a blurred copy
+of the image (the default), the segment's mean colour, or a constant. The coalitions' images are built
 inside one compiled call (only the coalition masks travel from numpy) and scored in batches;
 the samples are drawn from a seeded generator.
 
@@ -19,9 +19,10 @@ the samples are drawn from a seeded generator.
 
 The result: ``params["segments"]`` (N, H, W) the segment of each pixel, and
 ``params["segment_weights"]`` one array per image (its segments' weights or Shapley values).
-The heatmap is painted by segment with each segment's weight spread over its pixels (a
-density: a heatmap sums to the sum of its segment weights, so KernelSHAP's heatmap adds up to
-v(all) - v(none)); ``attributions`` spread each pixel's value evenly over its channels.
+The heatmap is painted by segment: each pixel shows its segment's weight (as occlusion's
+heatmap shows the drop of the patches over a pixel). ``attributions`` share each segment's
+weight evenly among its pixels and channels, so they add up to the segment weights (for
+KernelSHAP: to v(all) - v(none)).
 """
 
 from __future__ import annotations
@@ -250,9 +251,13 @@ _OPTIONS = (
            "integer", minimum=1, maximum=1024),
     Option("compactness", 0.3, "slic's compactness on the image scaled to [0, 1] (higher: "
            "squarer segments)", "number", minimum=0.0),
-    Option("fill", "mean", "what a hidden segment shows: its 'mean' colour, a 'blur'red "
-           "copy of the image, or a constant number", ("choice", "number"),
-           choices=("mean", "blur")),
+    # "blur" by default, not lime_image's mean colour: a segment that follows an object's
+    # outline has the object's colour as its mean, so hiding it changes nothing (on the
+    # shapes demo the top segment fell on the object for 28% of images with "mean", 93% with
+    # "blur", 100% with 0; see tests/test_superpixels.py)
+    Option("fill", "blur", "what a hidden segment shows: a 'blur'red copy of the image, "
+           "the segment's 'mean' colour (lime_image's choice), or a constant number",
+           ("choice", "number"), choices=("blur", "mean")),
     Option("blur_sigma", None, "Gaussian sigma in pixels for fill='blur' (None: 10% of the "
            "image size)", "number", minimum=0.1),
     Option("seed", 0, "random seed of the coalitions (and of quickshift)", "integer",
@@ -277,13 +282,15 @@ def _prepare(x, segmentation, segments, compactness, fill, blur_sigma, seed):
 
 
 def _painted(x, labels, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Heatmaps (N, H, W): each segment's weight spread over its pixels; attributions
-    shaped like x (each pixel's share spread over its channels)."""
-    heat = np.stack([(w / np.bincount(lab.ravel()))[lab] for lab, w in zip(labels, weights)])
-    heat = heat.astype(np.float32)
+    """Heatmaps (N, H, W): each pixel shows its segment's weight (the segments ranked as
+    the fit ranks them); attributions shaped like x: each segment's weight shared evenly by
+    its pixels and channels, so they add up to the segment weights."""
+    heat = np.stack([w[lab] for lab, w in zip(labels, weights)]).astype(np.float32)
+    share = np.stack([(w / np.bincount(lab.ravel()))[lab]
+                      for lab, w in zip(labels, weights)]).astype(np.float32)
     if x.ndim == 4:
-        return heat, np.repeat(heat[..., None] / x.shape[-1], x.shape[-1], axis=-1)
-    return heat, heat.copy()
+        return heat, np.repeat(share[..., None] / x.shape[-1], x.shape[-1], axis=-1)
+    return heat, share
 
 
 @register(
