@@ -95,7 +95,7 @@ def segment(image: np.ndarray, method: str, n_segments: int, compactness: float,
             side = max(1.0, min(height, width) / math.sqrt(n_segments))
             labels = seg.quickshift(img, kernel_size=max(1.0, side / 4), max_dist=side,
                                     ratio=0.2, rng=seed)
-    # labels 0..d-1 in order of first appearance
+    # consecutive labels 0..d-1 (slic and quickshift may skip some)
     _, labels = np.unique(labels, return_inverse=True)
     return labels.reshape(height, width).astype(np.int32)
 
