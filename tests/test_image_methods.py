@@ -70,6 +70,22 @@ def test_modified_relu_gradients_equal_a_hand_built_reference(keras, method):
     np.testing.assert_allclose(sal.attributions, np.array(plain), rtol=1e-4, atol=1e-5)
 
 
+def test_relus_inside_a_nested_model_and_activation_layers_are_modified_too(keras):
+    flat = relu_mlp(keras)
+    flatten, dense1, dense2, _, dense3 = flat.layers
+    inner = keras.Sequential([keras.Input((3, 3, 1)), flatten, dense1, dense2], name="inner")
+    nested = keras.Sequential([keras.Input((3, 3, 1)), inner,
+                               keras.layers.Activation("relu"), dense3])  # same weights
+    x = np.random.default_rng(4).normal(size=(4, 3, 3, 1)).astype(np.float32)
+    for method in ("guided_backprop", "deconvnet"):
+        e = xw.explain(nested, x, method=method, target=1)
+        assert e.params["relus"] == 2
+        for i in range(len(x)):
+            np.testing.assert_allclose(e.attributions[i],
+                                       hand_backprop(flat, x[i], 1, RULES[method]),
+                                       rtol=1e-4, atol=1e-5)
+
+
 def test_guided_backprop_picks_the_top_class_and_never_retraces(digits):
     model, (x, _), _ = digits
     e = xw.explain(model, x[:5], method="guided_backprop")
@@ -84,13 +100,13 @@ def test_guided_backprop_picks_the_top_class_and_never_retraces(digits):
 
 
 # --------------------------------------------------------------------------- Score-CAM
-def small_cnn(keras):
+def small_cnn(keras, head=(3, "softmax")):
     """A 'same'-padded conv layer keeps the input's 6x6 size: its maps need no upsampling,
     so the reference below is numpy and the model's own layers only."""
     model = keras.Sequential([
         keras.Input((6, 6, 2)),
         keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
-        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(head[0], activation=head[1])])
     rng = np.random.default_rng(5)
     model.set_weights([rng.normal(size=w.shape).astype(np.float32)
                        for w in model.get_weights()])
@@ -109,7 +125,8 @@ def hand_scorecam(keras, model, x, target):
         h = conv(h)
         for layer in head:
             h = layer(h)
-        weights.append(float(keras.ops.convert_to_numpy(h)[0, target]))  # softmax output
+        # the model's own output: softmax probabilities, or one sigmoid probability
+        weights.append(float(keras.ops.convert_to_numpy(h)[0, target]))
     return np.maximum(np.einsum("hwc,c->hw", acts, np.array(weights)), 0.0)
 
 
@@ -170,6 +187,15 @@ def test_scorecam_upsamples_low_resolution_maps_like_a_hand_built_reference(kera
         np.testing.assert_allclose(e.attributions[i], want, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(e.heatmaps[0], bilinear(e.attributions[0], (8, 8)),
                                rtol=1e-4, atol=1e-6)
+
+
+def test_scorecam_of_a_binary_sigmoid_head_weighs_by_its_probability(keras):
+    model = small_cnn(keras, head=(1, "sigmoid"))
+    x = np.random.default_rng(6).random((2, 6, 6, 2)).astype(np.float32)
+    e = xw.explain(model, x, method="scorecam", target=0)
+    for i in range(2):
+        np.testing.assert_allclose(e.attributions[i], hand_scorecam(keras, model, x[i], 0),
+                                   rtol=1e-4, atol=1e-6)
 
 
 def test_scorecam_refuses_a_layer_without_a_spatial_map(keras):
