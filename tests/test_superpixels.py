@@ -207,3 +207,10 @@ def test_progress_counts_every_coalition_and_cancel_stops_between_calls(keras):
     with pytest.raises(xw.Cancelled, match="cancelled after 20 of 300"):
         xw.explain(model, x, method="lime", samples=100, batch_size=10,
                    cancel=lambda: calls.append(1) or len(calls) > 2)
+
+
+def test_the_image_explainer_names_the_superpixel_registration(digits):
+    model, (x, _), names = digits
+    w = xw.ImageExplainer(model, x[:1], class_names=names, method="kernel_shap")
+    assert w.methods["kernel_shap"]["label"] == "KernelSHAP (superpixels)"
+    assert w.heatmap_info["caption"].startswith("KernelSHAP (superpixels) for class")
