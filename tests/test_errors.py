@@ -69,7 +69,7 @@ def test_target_list_of_the_wrong_length(model, x):
 
 
 def test_unknown_method_lists_the_valid_ones(model, x):
-    explain_fails(model, x, r"unknown method 'lime'.*'gradcam'.*'integrated_gradients'", method="lime")
+    explain_fails(model, x, r"unknown method 'anchors'.*'gradcam'.*'integrated_gradients'", method="anchors")
 
 
 def test_unknown_option_lists_the_valid_ones(model, x):

@@ -21,8 +21,12 @@ def test_every_method_declares_its_input_kinds_and_typed_options():
 
 def test_methods_by_kind():
     image, tabular = xw.methods(kind="image"), xw.methods(kind="tabular")
-    assert "kernel_shap" not in image and "gradcam" in image and "occlusion" in image
-    assert "kernel_shap" in tabular and "gradcam" not in tabular
+    assert "gradcam" in image and "occlusion" in image and "lime" in image
+    assert "kernel_shap" in tabular and "gradcam" not in tabular and "lime" not in tabular
+    # one name, two registrations: superpixel KernelSHAP for images, the tabular one beside
+    assert image["kernel_shap"]["label"] != tabular["kernel_shap"]["label"]
+    assert "segmentation" in image["kernel_shap"]["options"]
+    assert "background" in tabular["kernel_shap"]["options"]
     assert set(image) | set(tabular) == set(xw.methods()) == set(METHODS)
     with pytest.raises(ExplainError, match="unknown input kind 'video'"):
         xw.methods(kind="video")
@@ -32,7 +36,7 @@ def test_explain_refuses_a_method_for_another_kind_before_computing(digits, kera
     model, (x, _), _ = digits
     with pytest.raises(ExplainError, match=r"'kernel_shap' explains tabular inputs; these "
                                            r"inputs \(2, 8, 8, 1\) are image inputs"):
-        xw.explain(model, x[:2], method="kernel_shap", background=x[:4])
+        xw.explainers.kernel_shap(model, x[:2], background=x[:4])  # the tabular one
     dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(ExplainError, match=r"'gradcam' explains image inputs.*Methods for "
                                            r"tabular inputs: \['gradient_x_input'"):

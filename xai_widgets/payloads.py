@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._encode import array_payload, heatmap_payload, percentile_cutoffs
-from .explainers import Explanation, get_method
+from .explainers import Explanation, get_method, method_for
 from .explainers.activations import channel_contributions, quantize, weight_views
 
 TOP_K = 5  # classes offered as buttons (the rest through the view's class menu)
@@ -75,7 +75,8 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
     value of '<head>'" instead of a class."""
     heat = exp.heatmaps[index]
     payload, scale = heatmap_payload(heat)
-    label = label or get_method(exp.method).label
+    # the registration that explained these inputs (kernel_shap has a tabular and an image one)
+    label = label or method_for(exp.method, exp.inputs).label
     target = int(exp.targets[index])
     name = class_names[target]
     score = float(exp.scores[index])

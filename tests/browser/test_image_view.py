@@ -101,10 +101,12 @@ def test_lab_image_view_shown_versus_asked_and_layout(open_notebook, page, scree
     idle(w)
     CanvasImage.wait_painted(w.locator("canvas[data-testid=overlay]"))
 
-    # -- the image menu lists only image methods (no KernelSHAP)
+    # -- the image menu lists the image methods, and only them (kernel_shap: on superpixels)
     menu = w.locator("[data-testid=method] option")
     values = [menu.nth(i).get_attribute("value") for i in range(menu.count())]
-    assert "kernel_shap" not in values and {"gradcam", "occlusion", "saliency"} <= set(values)
+    assert {"gradcam", "occlusion", "saliency", "lime", "scorecam"} <= set(values)
+    image_methods = nb.execute("print(' '.join(sorted(xw.methods(kind='image'))))").split()
+    assert sorted(values) == image_methods
 
     # -- cancel mid-way: the controls go back to what is shown, and the widget says so
     w.scroll_into_view_if_needed()

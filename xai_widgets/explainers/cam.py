@@ -170,3 +170,108 @@ def gradcam_plus_plus(adapter, x, targets, runner, layer, relu):
     weights = (alphas * np.maximum(grads, 0.0)).sum(axis=(1, 2))
     maps = np.einsum("nhwc,nc->nhw", acts, weights)
     return _result(adapter, x, maps, info, relu, logits, targets, "Grad-CAM++")
+
+
+# --------------------------------------------------------------------------- Score-CAM
+def layer_activations(adapter, info, x, targets, runner):
+    """Activations of ``info`` (N, h, w, c), with the inputs' scores (N, K) and targets
+    (-1 = the top class, picked in the same pass): one forward pass, no gradient."""
+    import tensorflow as tf
+
+    def build():
+        def cam_activations(xb, target):
+            out, (acts,) = adapter.forward(xb, [info])
+            out = tf.cast(out, tf.float32)
+            top = tf.argmax(out, axis=-1, output_type=tf.int32)
+            return tf.cast(acts, tf.float32), out, tf.where(target < 0, top, target)
+
+        return adapter.compile(cam_activations,
+                               [adapter.input_spec(), tf.TensorSpec((None,), tf.int32)])
+
+    fn = adapter.function(("cam_activations", info.path), build)
+    runner.plan(len(x))
+    acts, logits, resolved = [], [], []
+    for start, stop in runner.chunks(len(x)):
+        a, out, picked = fn(x[start:stop], targets[start:stop])
+        acts.append(a.numpy())
+        logits.append(out.numpy().reshape(stop - start, -1))
+        resolved.append(picked.numpy())
+    return np.concatenate(acts), np.concatenate(logits), np.concatenate(resolved)
+
+
+def class_probability(tf, adapter, out):
+    """The explained scores as class probabilities, as Score-CAM weighs its masks: the
+    softmax of logits; scores that already are probabilities as they are; one column: its
+    sigmoid when the head ends in one, else the score itself (a regression)."""
+    if adapter.score_kind == "probability":
+        return out
+    if adapter.num_classes > 1:
+        return tf.nn.softmax(out, axis=-1)
+    if adapter.final_activation == "sigmoid":
+        return tf.sigmoid(out)
+    return out
+
+
+def _masked_scores(adapter):
+    """One compiled call: inputs (m, H, W[, C]), the layer's activations (m, h, w, c) and
+    rows (input, channel, target) -> the target's probability for each input multiplied by
+    one channel's map, upsampled (bilinear) to the input's size and scaled to [0, 1] (a
+    constant map gives a zero mask). The maps and masked rows are built in the graph: only
+    the low-resolution activations travel."""
+    import tensorflow as tf
+
+    size = tuple(adapter.input_shape[:2])
+
+    def build():
+        def scorecam_scores(x_u, acts_u, rows):
+            which, channel, target = rows[:, 0], rows[:, 1], rows[:, 2]
+            maps = tf.gather_nd(tf.transpose(acts_u, [0, 3, 1, 2]),
+                                tf.stack([which, channel], axis=1))  # (r, h, w)
+            maps = tf.image.resize(maps[..., None], size, method="bilinear")[..., 0]
+            low = tf.reduce_min(maps, axis=[1, 2], keepdims=True)
+            span = tf.reduce_max(maps, axis=[1, 2], keepdims=True) - low
+            masks = tf.where(span > 0, (maps - low) / tf.where(span > 0, span, 1.0), 0.0)
+            xs = tf.gather(x_u, which)
+            if len(adapter.input_shape) == 3:  # (H, W, C) inputs: the mask covers channels
+                masks = masks[..., None]
+            out, _ = adapter.forward(xs * masks)
+            probs = class_probability(tf, adapter, tf.cast(out, tf.float32))
+            return tf.gather(probs, target, batch_dims=1)
+
+        return adapter.compile(scorecam_scores, [
+            adapter.input_spec(), tf.TensorSpec((None, None, None, None), tf.float32),
+            tf.TensorSpec((None, 3), tf.int32)],
+            rows=lambda x_u, acts_u, rows: len(rows))
+
+    return adapter.function("scorecam_scores", build)
+
+
+@register(
+    "scorecam", "Score-CAM",
+    "the layer's channels weighted by the class probability of the input masked by each "
+    "channel's map (upsampled, scaled to [0, 1]), summed (Wang et al. 2020); needs no "
+    "gradient: one forward pass per channel.",
+    signed=False, space="layer", options=_CAM_OPTIONS + (
+        Option("batch_size", 128, "masked inputs scored per compiled call (forward only; at "
+               "most 32 MB of them per call)", "integer", minimum=1),),
+    inputs=("image",), own_scores=True)
+def scorecam(adapter, x, targets, runner, layer, relu):
+    info = resolve_layer(adapter, layer)
+    n_channels = int(info.output_shape[-1])
+    runner.plan(len(x) * n_channels)
+    acts, logits, targets = layer_activations(adapter, info, x, targets, runner)
+    fn = _masked_scores(adapter)
+    n_rows = len(x) * n_channels
+    weights = np.empty(n_rows, np.float32)
+    # at most 32 MB of masked images are built per call, whatever batch_size says
+    per_call = max(1, min(runner.batch_size, (1 << 23) // max(1, x[0].size)))
+    for start, stop in runner.chunks(n_rows, per_call):
+        rows = np.arange(start, stop)
+        which, channel = rows // n_channels, rows % n_channels
+        first, last = which[0], which[-1] + 1
+        packed = np.stack([which - first, channel, targets[which]], axis=1).astype(np.int32)
+        weights[start:stop] = fn(x[first:last], acts[first:last], packed).numpy()
+    cams = np.einsum("nhwc,nc->nhw", acts, weights.reshape(len(x), n_channels))
+    result = _result(adapter, x, cams, info, relu, logits, targets, "Score-CAM")
+    result["params"]["evaluations"] = n_rows
+    return result
