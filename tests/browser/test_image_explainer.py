@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import xai_widgets as xw
 model, (x, y, masks), names = xw.demo.shapes_cnn()
 names = [f"<i>{n}</i>" for n in names]  # user text with markup: must show as text
-w = xw.ImageExplainer(model, x[:2], class_names=names)
+w = xw.ImageExplainer(model, x[:2], class_names=names, method="integrated_gradients")
 w
 """
 
