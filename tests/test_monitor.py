@@ -295,3 +295,77 @@ def test_dataset_class_weight_functional_model_and_logits():
     np.testing.assert_allclose(probs, tf.nn.softmax(logits.predict(xt[:4], verbose=0)).numpy(),
                                rtol=1e-4, atol=1e-6)
     assert mon.probability_kind == "softmax"
+
+
+@pytest.mark.slow
+def test_stop_reaches_a_busy_kernel():
+    """The browser's Stop, as a comm message on the shell channel while the fit cell runs,
+    reaches the widget (a kernel subshell with ipykernel >= 7): training ends early."""
+    import os
+    import time
+
+    import jupyter_client
+
+    km = jupyter_client.KernelManager(kernel_name="python3")
+    km.start_kernel(env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+
+        def run(code, timeout=120):
+            """Execute and return (stdout, error) once the cell is done."""
+            mid = kc.execute(code)
+            out, error = "", None
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                msg = kc.get_iopub_msg(timeout=timeout)
+                if msg["parent_header"].get("msg_id") != mid:
+                    continue
+                kind = msg["msg_type"]
+                if kind == "stream":
+                    out += msg["content"]["text"]
+                elif kind == "error":
+                    error = msg["content"]["evalue"]
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    return out, error
+            raise TimeoutError(code)
+
+        out, error = run(
+            "import keras, xai_widgets as xw\n"
+            "from keras import layers\n"
+            "(x, y), (xt, yt), names = xw.demo.digits_data()\n"
+            "model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(4, 3),"
+            " layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])\n"
+            "model.compile('adam', 'sparse_categorical_crossentropy')\n"
+            "mon = xw.TrainingMonitor(xt[:2], yt[:2])\n"
+            "print(mon.comm.comm_id)")
+        assert error is None, error
+        comm_id = out.strip().splitlines()[-1]
+        fit = kc.execute("model.fit(x, y, epochs=500, batch_size=64, callbacks=[mon], verbose=0)"
+                         "\nprint(mon.state, mon.epochs_done, mon.listen_mode)")
+        # wait until the view would have seen two epochs, then click Stop
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            msg = kc.get_iopub_msg(timeout=120)
+            state = msg["content"].get("data", {}).get("state", {})
+            if msg["msg_type"] == "comm_msg" and state.get("epochs_done", 0) >= 2:
+                break
+        stop = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {
+            "method": "custom", "content": {"type": "stop"}}})
+        kc.shell_channel.send(stop)
+        out = ""
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != fit:
+                continue
+            if msg["msg_type"] == "stream":
+                out += msg["content"]["text"]
+            assert msg["msg_type"] != "error", msg["content"]
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        state, done, mode = out.split()
+        assert state == "stopped" and 2 <= int(done) < 500 and mode == "subshell", out
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -98,7 +98,8 @@ test("the view draws every probe with its classes as text, curves and the scrubb
   const probes = el.querySelectorAll("[data-testid=probe]");
   assert.equal(probes.length, 2);
   const label = probes[0].querySelector("[data-testid=probe-label]");
-  assert.equal(label.textContent, "true <b>dog</b> · predicted <b>dog</b> 90.0%");
+  assert.equal(probes[0].querySelector("[data-testid=probe-truth]").textContent, "true <b>dog</b>");
+  assert.equal(label.textContent, "predicted <b>dog</b> 90.0%");
   assert.equal(label.querySelector("b"), null, "class names are text, never markup");
   assert.equal(el.querySelector("img"), null);
   assert.equal(probes[0].dataset.right, "true");

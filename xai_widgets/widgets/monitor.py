@@ -9,7 +9,8 @@ model trains.
 While ``fit`` runs the kernel is busy: what the kernel sends (the recorded epochs) reaches
 the browser at once, but what the browser sends waits until the cell ends. The scrubber,
 opacity and colormap therefore work in the browser from data already there; the Stop button's
-message is fetched during ``fit`` with jupyter-ui-poll (see docs/architecture.md).
+message reaches the kernel during ``fit`` through a kernel subshell (ipykernel >= 7) or
+jupyter-ui-poll (older kernels); see docs/architecture.md.
 
 Before the first epoch (``on_train_begin``) the probes are checked against the model (a clear
 ``ExplainError`` before any training) and recorded at the initial weights as epoch 0; then
@@ -37,17 +38,102 @@ VIEW_SIDE = 64  # heatmaps sent to the view at most this many pixels a side
 POLL_INTERVAL = 0.2  # seconds between two looks at the browser's messages during fit
 
 
-def _ui_events():
-    """jupyter-ui-poll's poller when running in an IPython kernel, else None."""
+def _kernel():
+    """The running IPython kernel, or None outside one."""
     try:
         from IPython import get_ipython
-        shell = get_ipython()
-        if shell is None or getattr(shell, "kernel", None) is None:
-            return None
-        from jupyter_ui_poll import ui_events
     except ImportError:
         return None
-    return ui_events()
+    shell = get_ipython()
+    return getattr(shell, "kernel", None) if shell is not None else None
+
+
+class _Listener:
+    """Lets the browser's messages to one widget (Stop, the scrubber's sync) reach it while
+    ``fit`` holds the kernel's main thread. See docs/architecture.md, "TrainingMonitor".
+
+    - ipykernel >= 7 (kernel subshells, JEP 91): a subshell is created through the kernel's
+      own control channel (``create_subshell_request``) and the widget's comm routes the
+      frontend's messages to it (ipykernel's comm routing hook), so they are handled in the
+      subshell's thread while the main thread trains; deleted again when training ends.
+    - ipykernel < 7: jupyter-ui-poll hands pending messages over at batch ends (its
+      ``ui_events``), which needs ``kernel.do_one_iteration`` (gone in ipykernel 7).
+    - anywhere else (plain Python, no kernel): nothing; ``mon.stop()`` still works.
+    """
+
+    def __init__(self, widget):
+        self.widget = widget
+        self.mode = "none"
+        self.subshell = None
+        self._client = None
+        self._ui = None
+        self.poll = None
+
+    def start(self):
+        kernel = _kernel()
+        comm = getattr(self.widget, "comm", None)
+        if kernel is None or comm is None:
+            return
+        if getattr(kernel, "_supports_kernel_subshells", False) and hasattr(
+                comm, "_reply_subshell_for"):
+            try:
+                self.subshell = self._control("create_subshell_request", {})["subshell_id"]
+            except Exception:  # no subshell: Stop then waits for the cell's end
+                self._close_client()
+                return
+            subshell = self.subshell
+            comm._reply_subshell_for = lambda data, default: subshell
+            self.mode = "subshell"
+            return
+        if hasattr(kernel, "do_one_iteration"):
+            try:
+                from jupyter_ui_poll import ui_events
+            except ImportError:
+                return
+            self._ui = ui_events()
+            self.poll = self._ui.__enter__()
+            self.mode = "ui-poll"
+
+    def _control(self, msg_type: str, content: dict) -> dict:
+        """One request on this kernel's own control channel (public messaging protocol)."""
+        if self._client is None:
+            from ipykernel.connect import get_connection_file
+            from jupyter_client import BlockingKernelClient
+
+            client = BlockingKernelClient()
+            client.load_connection_file(get_connection_file())
+            client.start_channels(shell=False, iopub=False, stdin=False, hb=False,
+                                  control=True)
+            self._client = client
+        msg = self._client.session.msg(msg_type, content)
+        self._client.control_channel.send(msg)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            reply = self._client.control_channel.get_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                if reply["content"].get("status") != "ok":
+                    raise RuntimeError(reply["content"].get("evalue", "subshell request failed"))
+                return reply["content"]
+        raise TimeoutError(f"no reply to {msg_type}")
+
+    def _close_client(self):
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+
+    def stop(self):
+        if self.mode == "subshell":
+            comm = getattr(self.widget, "comm", None)
+            if comm is not None and "_reply_subshell_for" in vars(comm):
+                del comm._reply_subshell_for  # back to the kernel's own routing
+            try:
+                self._control("delete_subshell_request", {"subshell_id": self.subshell})
+            except Exception:
+                pass
+            self._close_client()
+        elif self.mode == "ui-poll":
+            self._ui.__exit__(None, None, None)
+        self.mode, self.subshell, self._ui, self.poll = "none", None, None, None
 
 
 def _view_maps(heatmaps: np.ndarray) -> np.ndarray:
@@ -74,7 +160,8 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
     class_names: one name per class.
     every: record every ``every`` epochs (the initial weights and the last epoch always).
     output, head: as in ``xw.explain``.
-    poll: fetch the browser's messages (Stop) during ``fit`` (needs jupyter-ui-poll).
+    poll: let the browser's messages (Stop) reach the kernel during ``fit`` (a kernel
+        subshell with ipykernel >= 7, else jupyter-ui-poll).
     """
 
     _esm = bundle("training_monitor.js")
@@ -117,7 +204,8 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         self._output, self._head_arg = output, head
         self._poll_wanted = poll
         self._adapter = None
-        self._ui = self._poll = None
+        self._listener = None
+        self.listen_mode = "none"  # how the browser's messages reached the last fit
         self._last_poll = 0.0
         self._stop_asked = False
         self._counter = 0  # epochs trained under this monitor (all fit calls)
@@ -193,14 +281,16 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             # the explanation's function is traced now, once: no retrace in later epochs
             self._adapter.compile_pending(warm_up=True)
             self.trace_count_after_first = self._adapter.trace_count
-        if self._poll_wanted and self._ui is None:
-            self._ui = _ui_events()
-            self._poll = self._ui.__enter__() if self._ui is not None else None
+        if self._poll_wanted and self._listener is None:
+            self._listener = _Listener(self)
+            self._listener.start()
+            self.listen_mode = self._listener.mode  # "subshell" | "ui-poll" | "none"
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._poll is not None and time.monotonic() - self._last_poll >= POLL_INTERVAL:
+        poll = self._listener.poll if self._listener is not None else None
+        if poll is not None and time.monotonic() - self._last_poll >= POLL_INTERVAL:
             self._last_poll = time.monotonic()
-            self._poll(20)  # handle the browser's messages now (Stop, view state)
+            poll(20)  # handle the browser's messages now (Stop, view state)
         if self._stop_asked:
             self.model.stop_training = True
 
@@ -220,9 +310,9 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
                 self._record(self._counter)  # the last epoch is always recorded
             self.state = "stopped" if self._stop_asked else "finished"
         finally:
-            if self._ui is not None:
-                ui, self._ui, self._poll = self._ui, None, None
-                ui.__exit__(None, None, None)
+            if self._listener is not None:
+                listener, self._listener = self._listener, None
+                listener.stop()
 
     # -- recording ------------------------------------------------------------------------
     def _record(self, epoch: int):

@@ -49,7 +49,7 @@ export function controlsPanel(setView, stop) {
       scrubber.disabled = epochs.length < 2;
       const shown = state.index >= 0 ? epochs[state.index] : null;
       epochLabel.textContent = shown === null ? "none yet"
-        : shown === 0 ? "0 (before training)" : `${shown}${state.total ? ` of ${state.total}` : ""}`;
+        : shown === 0 ? "0 (before training)" : `${shown} of ${state.live ? state.total : state.done}`;
       follow.checked = state.epoch === -1;
       opacity.value = String(state.opacity);
       colormap.value = state.colormap;

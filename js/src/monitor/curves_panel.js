@@ -56,7 +56,7 @@ function chart(title, series, epochs, shownEpoch, lastEpoch) {
     root.append(svg("line", { x1: x, x2: x, y1: PAD.top, y2: H - PAD.bottom, class: "xw-marker", "data-testid": "curve-marker", "data-epoch": shownEpoch }));
   }
   const legend = h("div", { class: "xw-legend" }, series.map((s, k) =>
-    h("span", { class: "xw-legend-item" }, [h("i", { style: { background: COLOURS[k % COLOURS.length] } }), h("span", { text: s.name })])));
+    h("span", { class: "xw-legend-item" }, [h("span", { class: "xw-swatch", style: { background: COLOURS[k % COLOURS.length] } }), h("span", { text: s.name })])));
   return h("figure", { class: "xw-curve" }, [h("figcaption", { text: title }), root, legend]);
 }
 

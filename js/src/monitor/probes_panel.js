@@ -12,13 +12,14 @@ const TIMELINE_H = 22;
 
 function card(index) {
   const canvas = h("canvas", { class: "xw-probe-canvas", dataset: { testid: "probe-overlay" } });
+  const truth = h("div", { class: "xw-probe-truth", dataset: { testid: "probe-truth" } });
   const label = h("div", { class: "xw-probe-label", dataset: { testid: "probe-label" } });
   const line = h("canvas", { class: "xw-timeline", width: TIMELINE_W, height: TIMELINE_H, dataset: { testid: "timeline" } });
   const since = h("div", { class: "xw-probe-since", dataset: { testid: "since" } });
   const drift = h("div", { class: "xw-probe-drift", dataset: { testid: "drift" } });
   const el = h("figure", { class: "xw-probe", dataset: { testid: "probe", index: String(index) } },
-    [canvas, label, line, since, drift]);
-  return { el, canvas, label, line, since, drift, panel: new OverlayPanel(canvas) };
+    [canvas, truth, label, line, since, drift]);
+  return { el, canvas, truth, label, line, since, drift, panel: new OverlayPanel(canvas) };
 }
 
 /** Paint a probe's timeline: one bar per recorded epoch, its height the probability, green
@@ -61,9 +62,9 @@ export function probesPanel() {
       const word = state.kind === "probability" ? "" : " (softmax)";
       cards.forEach((c, i) => {
         const label = state.labels[i] ?? -1;
-        const truth = label >= 0 ? `true ${state.names[label] ?? label} · ` : "";
+        c.truth.textContent = label >= 0 ? `true ${state.names[label] ?? label}` : "no label";
         if (!data || state.index < 0) {
-          c.label.textContent = `${truth}not recorded yet`;
+          c.label.textContent = "not recorded yet";
           c.panel.heat = null;
           c.panel.resize(SIDE, "base");
           c.panel.composite(view);
@@ -76,7 +77,7 @@ export function probesPanel() {
         c.panel.redraw(view);
         const top = argmax(data.probabilities(e, i));
         const name = state.names[top.index] ?? String(top.index);
-        c.label.textContent = `${truth}predicted ${name} ${formatPercent(top.value)}${word}`;
+        c.label.textContent = `predicted ${name} ${formatPercent(top.value)}${word}`;
         c.el.dataset.right = label < 0 ? "" : String(top.index === label);
         const line = timeline(data, state.epochs, i, label);
         drawTimeline(c.line, line.points, e);

@@ -17,7 +17,7 @@ function render({ model, el }) {
   const curves = curvesPanel();
   const title = h("div", { class: "xw-title", dataset: { testid: "title" } });
   const root = h("div", { class: "xw-monitor", dataset: { testid: "training-monitor" } }, [
-    title, controls.el, h("div", { class: "xw-main" }, [probes.el, curves.el])]);
+    title, h("div", { class: "xw-top" }, [controls.el, curves.el]), probes.el]);
   el.append(root);
 
   let data = null;
@@ -30,7 +30,7 @@ function render({ model, el }) {
     const index = shownIndex(epochs, model.get("epoch"));
     const run = model.get("state");
     return {
-      epochs, index, epoch: model.get("epoch"), total: model.get("total_epochs"),
+      epochs, index, epoch: model.get("epoch"), total: model.get("total_epochs"), done: model.get("epochs_done"),
       labels: model.get("labels") || [], names: model.get("class_names") || [],
       kind: model.get("probability_kind"), signed: Boolean(model.get("signed")),
       statusText: stateText(run, model.get("epochs_done"), model.get("total_epochs"), epochs.length),
