@@ -63,6 +63,10 @@ def _fit_running(page, path: str) -> bool:
         }}""", path)
 
 
+def _kernel_status(page, path: str) -> str:
+    return page.evaluate(f"(path) => ({_PANEL_JS})(path).sessionContext.session.kernel.status", path)
+
+
 def _recorded(page) -> int:
     value = page.locator(ROOT).get_attribute("data-recorded")
     return int(value or 0)
@@ -83,6 +87,8 @@ def test_lab_training_monitor(open_notebook, page, kernel_ws, screenshot):
     while time.monotonic() < deadline and len({r for r, _ in seen}) < 4:
         assert _fit_running(page, nb.path), "the fit cell ended before the test could watch it"
         seen.append((_recorded(page), page.locator(f"{ROOT} [data-testid=state]").inner_text()))
+        # Lab still shows the kernel busy (the Stop subshell made no status noise during fit)
+        assert _kernel_status(page, nb.path) == "busy"
         page.wait_for_timeout(100)
     counts = sorted({r for r, _ in seen})
     assert len(counts) >= 4, f"the view did not follow the epochs: {seen}"

@@ -64,28 +64,38 @@ class _Listener:
     def __init__(self, widget):
         self.widget = widget
         self.mode = "none"
-        self.subshell = None
+        self.subshell = None  # created with the widget, deleted by its close()
         self._client = None
         self._ui = None
         self.poll = None
 
-    def start(self):
+    def prepare(self):
+        """Create the subshell now, while the cell that makes the widget runs: the control
+        request's busy/idle status then comes before that cell's own idle, and never
+        during fit (where JupyterLab would show the kernel idle)."""
         kernel = _kernel()
         comm = getattr(self.widget, "comm", None)
-        if kernel is None or comm is None:
+        if (kernel is None or comm is None or self.subshell is not None
+                or not getattr(kernel, "_supports_kernel_subshells", False)
+                or not hasattr(comm, "_reply_subshell_for")):
             return
-        if getattr(kernel, "_supports_kernel_subshells", False) and hasattr(
-                comm, "_reply_subshell_for"):
-            try:
-                self.subshell = self._control("create_subshell_request", {})["subshell_id"]
-            except Exception:  # no subshell: Stop then waits for the cell's end
-                self._close_client()
-                return
+        try:
+            self.subshell = self._control("create_subshell_request", {})["subshell_id"]
+        except Exception:  # no subshell: Stop then waits for the cell's end
+            self.subshell = None
+        self._close_client()
+
+    def start(self):
+        comm = getattr(self.widget, "comm", None)
+        if comm is None:
+            return
+        if self.subshell is not None:
             subshell = self.subshell
             comm._reply_subshell_for = lambda data, default: subshell
             self.mode = "subshell"
             return
-        if hasattr(kernel, "do_one_iteration"):
+        kernel = _kernel()
+        if kernel is not None and hasattr(kernel, "do_one_iteration"):
             try:
                 from jupyter_ui_poll import ui_events
             except ImportError:
@@ -122,18 +132,25 @@ class _Listener:
             self._client = None
 
     def stop(self):
+        """Training ended: the widget's messages go back to the kernel's own routing."""
         if self.mode == "subshell":
             comm = getattr(self.widget, "comm", None)
             if comm is not None and "_reply_subshell_for" in vars(comm):
-                del comm._reply_subshell_for  # back to the kernel's own routing
+                del comm._reply_subshell_for
+        elif self.mode == "ui-poll":
+            self._ui.__exit__(None, None, None)
+        self.mode, self._ui, self.poll = "none", None, None
+
+    def close(self):
+        """The widget is closed: its subshell goes too."""
+        self.stop()
+        if self.subshell is not None:
             try:
                 self._control("delete_subshell_request", {"subshell_id": self.subshell})
             except Exception:
                 pass
-            self._close_client()
-        elif self.mode == "ui-poll":
-            self._ui.__exit__(None, None, None)
-        self.mode, self.subshell, self._ui, self.poll = "none", None, None, None
+            self.subshell = None
+        self._close_client()
 
 
 def _view_maps(heatmaps: np.ndarray) -> np.ndarray:
@@ -204,7 +221,6 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         self._output, self._head_arg = output, head
         self._poll_wanted = poll
         self._adapter = None
-        self._listener = None
         self.listen_mode = "none"  # how the browser's messages reached the last fit
         self._last_poll = 0.0
         self._stop_asked = False
@@ -222,6 +238,9 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             every=int(every),
         )
         self.on_msg(self._on_message)
+        self._listener = _Listener(self)
+        if poll:
+            self._listener.prepare()
 
     # -- reading back ---------------------------------------------------------------------
     @property
@@ -281,13 +300,12 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             # the explanation's function is traced now, once: no retrace in later epochs
             self._adapter.compile_pending(warm_up=True)
             self.trace_count_after_first = self._adapter.trace_count
-        if self._poll_wanted and self._listener is None:
-            self._listener = _Listener(self)
+        if self._poll_wanted:
             self._listener.start()
             self.listen_mode = self._listener.mode  # "subshell" | "ui-poll" | "none"
 
     def on_train_batch_end(self, batch, logs=None):
-        poll = self._listener.poll if self._listener is not None else None
+        poll = self._listener.poll
         if poll is not None and time.monotonic() - self._last_poll >= POLL_INTERVAL:
             self._last_poll = time.monotonic()
             poll(20)  # handle the browser's messages now (Stop, view state)
@@ -310,9 +328,7 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
                 self._record(self._counter)  # the last epoch is always recorded
             self.state = "stopped" if self._stop_asked else "finished"
         finally:
-            if self._listener is not None:
-                listener, self._listener = self._listener, None
-                listener.stop()
+            self._listener.stop()
 
     # -- recording ------------------------------------------------------------------------
     def _record(self, epoch: int):
@@ -353,6 +369,13 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             "series": {name: array_payload(np.nan_to_num(values, nan=np.inf))
                        for name, values in logs.items() if name != "epoch"},
         }
+
+    def close(self):
+        """Close the widget (and free the kernel subshell its Stop button used)."""
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            listener.close()
+        super().close()
 
     # -- files ----------------------------------------------------------------------------
     def save(self, path):
