@@ -369,3 +369,15 @@ def test_stop_reaches_a_busy_kernel():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_large_maps_reach_the_view_at_most_64_pixels_a_side():
+    from xai_widgets.widgets.monitor import _view_maps
+
+    rng = np.random.default_rng(0)
+    maps = rng.random((3, 128, 96)).astype(np.float32)
+    small = _view_maps(maps)
+    assert small.shape == (3, 64, 48)
+    # an area average: each view pixel is the mean of its 2x2 block
+    np.testing.assert_allclose(small[1, 5, 7], maps[1, 10:12, 14:16].mean(), rtol=1e-5)
+    assert _view_maps(maps[:, :64, :40]).shape == (3, 64, 40)  # small enough: unchanged

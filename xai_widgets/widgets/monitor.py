@@ -222,6 +222,7 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         self._poll_wanted = poll
         self._adapter = None
         self.listen_mode = "none"  # how the browser's messages reached the last fit
+        self._view_cache: list[np.ndarray] = []  # per recorded epoch: the maps the view gets
         self._last_poll = 0.0
         self._stop_asked = False
         self._counter = 0  # epochs trained under this monitor (all fit calls)
@@ -343,8 +344,11 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
 
     def _push(self):
         h = self._recording.history()
-        maps = np.stack([_view_maps(m) for m in h["heatmaps"]]) if len(h["epochs"]) else \
-            np.zeros((0, len(self.probes), 1, 1), np.float32)
+        # each epoch's maps at view size, computed once (a record of the same epoch replaces it)
+        cache = self._view_cache
+        del cache[len(h["epochs"]) - 1:]
+        cache.extend(_view_maps(m) for m in h["heatmaps"][len(cache):])
+        maps = np.stack(cache) if cache else np.zeros((0, len(self.probes), 1, 1), np.float32)
         e, n = maps.shape[:2]
         scales = np.abs(maps).reshape(e, n, -1).max(axis=-1) if e else np.zeros((0, n))
         scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
@@ -389,6 +393,7 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         mon = cls(rec.probes, rec.labels, method=rec.method, class_names=rec.class_names,
                   options={k: v for k, v in rec.options.items() if k != "batch_size"})
         mon._recording = rec
+        mon._view_cache = []
         mon._counter = int(rec.log_epochs[-1]) if rec.log_epochs else (
             int(rec.epochs[-1]) if rec.epochs else 0)
         with mon.hold_sync():
