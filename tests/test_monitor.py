@@ -381,3 +381,26 @@ def test_large_maps_reach_the_view_at_most_64_pixels_a_side():
     # an area average: each view pixel is the mean of its 2x2 block
     np.testing.assert_allclose(small[1, 5, 7], maps[1, 10:12, 14:16].mean(), rtol=1e-5)
     assert _view_maps(maps[:, :64, :40]).shape == (3, 64, 40)  # small enough: unchanged
+
+
+@pytest.mark.slow
+def test_one_sigmoid_unit_is_a_binary_classifier():
+    from keras import layers
+
+    x, y, xt, yt, names = _data(120)
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((8, 8, 1)), layers.Conv2D(4, 3, activation="relu"),
+                              layers.GlobalAveragePooling2D(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    odd = (y % 2).astype("float32")
+    mon = xw.TrainingMonitor(xt[:4], yt[:4] % 2, class_names=["even", "odd"], poll=False)
+    model.fit(x, odd, epochs=1, batch_size=60, callbacks=[mon], verbose=0)
+    h = mon.history
+    assert mon.class_names == ["even", "odd"] and h["probabilities"].shape == (2, 4, 2)
+    p = model.predict(xt[:4], verbose=0)[:, 0]
+    np.testing.assert_allclose(h["probabilities"][-1][:, 1], p, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(h["probabilities"][-1].sum(axis=1), 1.0, rtol=1e-6)
+    # the maps explain the unit (class 1's score) whatever the label
+    exp = xw.explain(model, xt[:4], method="gradcam", target=0)
+    np.testing.assert_allclose(h["heatmaps"][-1], exp.heatmaps, rtol=1e-4, atol=1e-6)

@@ -334,8 +334,10 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
     # -- recording ------------------------------------------------------------------------
     def _record(self, epoch: int):
         rec = self._recording
-        result = explain_probes(self._adapter, rec.method, rec.probes,
-                                rec.labels, rec.options)
+        targets = rec.labels
+        if self._adapter.num_classes == 1:  # one sigmoid unit: its score is class 1's
+            targets = np.zeros(len(rec.probes), np.int64)
+        result = explain_probes(self._adapter, rec.method, rec.probes, targets, rec.options)
         probs = probabilities(self._adapter, result["logits"])
         rec.add(epoch, result["heatmaps"], probs, result["targets"], result["seconds"])
         with self.hold_sync():
