@@ -25,5 +25,15 @@ __version__ = "0.1.0"
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
     "methods", "metrics", "plotting", "tables", "__version__",
-    "TextExplainer",
+    "TextExplainer", "TrainingMonitor",
 ]
+
+
+def __getattr__(name):
+    # TrainingMonitor is a keras.callbacks.Callback, so its module imports Keras (and
+    # TensorFlow): loaded on first use, `import xai_widgets` stays fast
+    if name == "TrainingMonitor":
+        from .widgets.monitor import TrainingMonitor
+
+        return TrainingMonitor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
