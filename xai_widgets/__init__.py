@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import demo, metrics, plotting, tables
+from . import demo, feedback, metrics, plotting, tables
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .models import ModelAdapter, adapt
@@ -18,5 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain",
-    "methods", "metrics", "plotting", "tables", "__version__",
+    "feedback", "methods", "metrics", "plotting", "tables", "__version__",
 ]
