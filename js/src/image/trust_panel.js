@@ -60,8 +60,8 @@ function curvesChart(info, labels) {
   root.append(text("0", { x: pad - 4, y: hgt - pad + 16, "text-anchor": "middle" }));
   root.append(text("1", { x: w - 8, y: hgt - pad + 16, "text-anchor": "middle" }));
   root.append(text("fraction of pixels deleted (solid) / inserted (dashed)", { x: pad, y: hgt - 2 }));
-  root.append(text("p(class)", { x: 2, y: 14 }));
-  root.append(text("1", { x: pad - 10, y: 14 }));
+  root.append(text("p(class)", { x: pad + 4, y: 18 }));
+  root.append(text("1", { x: pad - 4, y: 12, "text-anchor": "end" }));
   const legend = h("div", { class: "xw-trust-legend" }, labels.map((label, m) => h("span", { style: { color: COLOURS[m % 8] }, text: `— ${label}` })));
   return h("div", {}, [root, legend]);
 }
