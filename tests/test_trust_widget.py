@@ -92,3 +92,22 @@ def test_train_with_feedback_moves_the_heatmap_off_the_region(region_model, kera
     assert info["relevance_mass"]["after"] < 0.2 * info["relevance_mass"]["before"], info["relevance_mass"]
     assert "before" in info and "after" in info
     assert w.explanation.heatmaps[0, :2, :2].max() < w.explanation.heatmaps[0].max()
+
+
+def test_a_cancelled_training_still_refreshes_the_view(region_model, keras):
+    model = keras.models.clone_model(region_model)
+    model.set_weights(region_model.get_weights())
+    w = xw.ImageExplainer(model, _images(), method="saliency")
+    w.region = np.pad(np.ones((2, 2), bool), ((0, 6), (0, 6)))
+    before = w.explanation
+    calls = []
+
+    def cancel_later():  # after two batches
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(xw.Cancelled):
+        w._feedback(lambda d, t: None, cancel_later, epochs=5, batch_size=1,
+                    learning_rate=0.5)
+    assert w.explanation is not before  # recomputed with the partly trained model
+    assert not np.allclose(w.explanation.heatmaps, before.heatmaps)

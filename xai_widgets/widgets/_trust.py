@@ -18,7 +18,7 @@ import numpy as np
 import traitlets
 
 from .._encode import array_payload
-from ..errors import ExplainError
+from ..errors import Cancelled, ExplainError
 from ..payloads import heatmap_view
 
 TRUST_COLUMNS = ("deletion_auc", "insertion_auc", "faithfulness_correlation",
@@ -171,6 +171,20 @@ class TrustMixin(traitlets.HasTraits):
             progress, cancelled, **options), lane="feedback", background=False)
         return self._feedback_history
 
+    def _refresh_after_training(self):
+        """The model changed: every cached explanation and output is stale."""
+        self._cache.clear()
+        self._heads = {}
+        self._update_top_classes()
+        shown = self._shown_request
+        if shown is None:
+            return
+        names, kind = self.class_names, self._adapter.value_kind
+        current = self._explanation(*shown[:5], None, None)
+        self._current = current
+        with self.hold_sync():
+            self.heatmap, self.heatmap_info = heatmap_view(current, names, value_kind=kind)
+
     def _feedback(self, progress, cancelled, **options):
         from .. import feedback
 
@@ -191,14 +205,16 @@ class TrustMixin(traitlets.HasTraits):
         before_exp = self._current
         before = accuracy()
         settings = {"epochs": 10, "batch_size": 32, **options}
-        history = feedback.fit_right_reasons(self._model, x, y, masks, progress=progress,
-                                             cancel=cancelled, **settings)
+        try:
+            history = feedback.fit_right_reasons(self._model, x, y, masks, progress=progress,
+                                                 cancel=cancelled, **settings)
+        except Cancelled:
+            # the model keeps the steps done before the cancel: show what it is now
+            self._refresh_after_training()
+            raise
         self._feedback_history = history
         after = accuracy()
-        # the model changed: every cached explanation and output is stale
-        self._cache.clear()
-        self._heads = {}
-        self._update_top_classes()
+        self._refresh_after_training()
         shown = self._shown_request
         after_exp = self._explanation(*shown[:5], None, None) if shown else None
         if shown:
