@@ -234,3 +234,22 @@ def test_agrees_with_quantus_on_max_sensitivity_and_random_logit(quantus, linear
         channel_first=False)
     np.testing.assert_allclose(xw.metrics.random_logit(model, x, "saliency", targets=0), theirs,
                                atol=1e-5)
+
+
+def test_deletion_curve_agrees_with_quantus_pixel_flipping(quantus, keras):
+    """Quantus's PixelFlipping is our deletion curve without its first point (nothing deleted)."""
+    rng = np.random.default_rng(3)
+    model = keras.Sequential([keras.Input((H, W, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax", name="d")])
+    kernel = np.zeros((H * W, 2), np.float32)
+    kernel[:, 0] = rng.uniform(-2, 2, H * W)
+    model.get_layer("d").set_weights([kernel, np.array([0.0, 0.5], np.float32)])
+    x = rng.uniform(size=(2, H, W, 1)).astype(np.float32)
+    x[:, 0, 0] = 0.0  # Quantus's "black" is the image's minimum: 0, our deletion value
+    maps = rng.normal(size=(2, H, W)).astype(np.float32)  # no ties: one order
+    theirs = quantus.PixelFlipping(features_in_step=2, perturb_baseline="black",
+                                   disable_warnings=True)(
+        model=model, x_batch=x, y_batch=np.zeros(2, int), a_batch=maps[:, None],
+        channel_first=False, softmax=True)
+    ours = xw.metrics.deletion_insertion(model, x, maps, targets=0, steps=32)
+    np.testing.assert_allclose(ours.deletion[:, 1:], np.array(theirs), atol=1e-5)
