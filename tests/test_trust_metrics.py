@@ -253,3 +253,18 @@ def test_deletion_curve_agrees_with_quantus_pixel_flipping(quantus, keras):
         channel_first=False, softmax=True)
     ours = xw.metrics.deletion_insertion(model, x, maps, targets=0, steps=32)
     np.testing.assert_allclose(ours.deletion[:, 1:], np.array(theirs), atol=1e-5)
+
+
+def test_randomized_maps_are_the_randomization_checks_step(keras):
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten(),
+                              keras.layers.Dense(3)])
+    x = np.random.default_rng(0).uniform(size=(2, 6, 6, 1)).astype(np.float32)
+    check = xw.metrics.randomization_check(model, x, method="saliency", max_layers=2)
+    maps, corr = xw.metrics.randomized_maps(model, x, method="saliency", layers=2)
+    np.testing.assert_allclose(corr, check.per_input[1], atol=1e-6)
+    assert maps.shape == (2, 6, 6)
+    # the user's model is untouched
+    again = xw.explain(model, x, method="saliency").heatmaps
+    assert not np.allclose(np.abs(again), np.abs(maps))

@@ -68,6 +68,12 @@ def test_trust_panel_evaluates_the_methods_shown_with_the_region(region_model):
     assert [r["method"] for r in rows] == ["saliency", "gradient_x_input"]
     assert rows[0]["pointing_game"] is True and "relevance_mass" in w.trust_info["captions"]
     assert w.trust_info["deletion"]["shape"] == [2, 9]
+    # the sanity check as maps: the one Dense layer re-drawn, correlation beside each map
+    sanity = w.trust_info["sanity"]
+    assert [s["info"]["method"] for s in sanity] == ["saliency", "gradient_x_input"]
+    assert sanity[0]["heatmap"]["shape"] == [8, 8]
+    assert sanity[0]["info"]["correlation"] == pytest.approx(df.randomization[0])
+    assert abs(df.randomization[0]) < 0.5  # random weights: the map changed
     assert w.trust is df
 
 

@@ -591,3 +591,34 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
            for k, name in enumerate(methods)}}
     df.attrs["maps"] = maps
     return df
+
+
+def randomized_maps(model, inputs, method="gradcam", targets=None, *, layers: int = 1,
+                    seed: int = 0, absolute: bool = True, **options):
+    """The sanity check as a picture: the maps after re-drawing the weights of the top
+    ``layers`` weighted layers (in a copy of the model, as :func:`randomization_check` does
+    at its step ``layers``, with the same draws), and their Spearman correlation with the
+    original maps. Returns ``(maps (N, H, W), correlations (N,))``; near 1 fails the check."""
+    import keras
+
+    if not isinstance(layers, int) or layers < 1:
+        raise ExplainError(f"layers must be a positive int, got {layers!r}.")
+    original = explain(model, inputs, method=method, target=targets, **options)
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    with_weights = [
+        info for info in adapt(clone).layers()
+        if info.layer.trainable_weights and not isinstance(info.layer, keras.Model)
+    ][::-1][:layers]
+    rng = np.random.default_rng(seed)
+    for info in with_weights:
+        for variable in info.layer.trainable_weights:
+            values = np.asarray(variable.numpy())
+            std = float(values.std()) or 0.05
+            variable.assign(rng.normal(0.0, std, values.shape).astype(values.dtype))
+    randomized = explain(clone, original.inputs, method=method, target=original.targets,
+                         **options)
+    a, b = original.heatmaps, randomized.heatmaps
+    if absolute:
+        a, b = np.abs(a), np.abs(b)
+    return randomized.heatmaps, np.array([spearman(a[i], b[i]) for i in range(len(a))])

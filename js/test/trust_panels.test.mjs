@@ -68,7 +68,7 @@ test("a stroke sends nothing while drawing and one binary message (the image's m
   panel.destroy();
 });
 
-test("the trust table prints each number with what a good value looks like; a failed sanity check shows", () => {
+test("the trust table prints each number with what a good value looks like; a failed sanity check shows", async () => {
   assert.equal(cellText("pointing_game", true), "hit");
   assert.equal(cellText("randomization", 0.93), "0.93 fails");
   assert.equal(cellText("randomization", 0.12), "0.12");
@@ -80,7 +80,11 @@ test("the trust table prints each number with what a good value looks like; a fa
       { method: "gradcam", label: "Grad-CAM", deletion_auc: 0.3, randomization: 0.1, pointing_game: true },
     ],
     trust_info: { index: 0, region: true, captions: { deletion_auc: "lower is better" },
-      fractions: f32([0, 0.5, 1], [3]), deletion: f32([1, 0.5, 0, 1, 0.8, 0], [2, 3]), insertion: f32([0, 0.5, 1, 0, 0.2, 1], [2, 3]) },
+      fractions: f32([0, 0.5, 1], [3]), deletion: f32([1, 0.5, 0, 1, 0.8, 0], [2, 3]), insertion: f32([0, 0.5, 1, 0, 0.2, 1], [2, 3]),
+      sanity: [
+        { heatmap: f32([0, 1, -1, 0.5], [2, 2]), info: { scale: 1, signed: true, label: "<b>Saliency</b>", correlation: 0.95, layers: 2 } },
+        { heatmap: f32([1, 0, 0, 0], [2, 2]), info: { scale: 1, signed: false, label: "Grad-CAM", correlation: 0.1, layers: 2 } },
+      ] },
     feedback_info: {}, images: [],
   });
   const sent = [];
@@ -98,6 +102,13 @@ test("the trust table prints each number with what a good value looks like; a fa
   assert.equal(panel.el.querySelectorAll("b").length, 0);
   assert.ok(panel.el.textContent.includes("lower is better"));
   assert.equal(panel.el.querySelectorAll("polyline").length, 4); // deletion + insertion per method
+  for (let i = 0; i < 5; i++) await flush(); // the sanity pictures are drawn after their images decode
+  const figures = [...panel.el.querySelectorAll('[data-testid="trust-sanity"] figure')];
+  assert.equal(figures.length, 2);
+  assert.ok(figures[0].classList.contains("xw-fail"));
+  assert.ok(!figures[1].classList.contains("xw-fail"));
+  assert.match(figures[0].textContent, /^<b>Saliency<\/b> after randomising the top 2 layers: rank correlation 0.95 \(fails/);
+  assert.match(figures[1].textContent, /passes/);
   panel.el.querySelector('[data-testid="trust-evaluate"]').click();
   panel.el.querySelector('[data-testid="feedback-train"]').click();
   assert.deepEqual(sent, [{ type: "trust" }, { type: "train_feedback" }]);

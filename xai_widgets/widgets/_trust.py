@@ -17,10 +17,12 @@ from __future__ import annotations
 import numpy as np
 import traitlets
 
-from .._encode import array_payload
+from .._encode import array_payload, heatmap_payload, percentile_cutoffs
 from ..errors import Cancelled, ExplainError
+from ..explainers import get_method
 from ..payloads import heatmap_view
 
+SANITY_LAYERS = 2  # the Trust panel's sanity check re-draws the top 2 weighted layers
 TRUST_COLUMNS = ("deletion_auc", "insertion_auc", "faithfulness_correlation",
                  "max_sensitivity", "sparseness", "random_logit", "randomization",
                  "pointing_game", "relevance_mass")
@@ -110,7 +112,8 @@ class TrustMixin(traitlets.HasTraits):
 
     def evaluate_trust(self, **options):
         """Evaluate the methods shown on the shown image now (``xw.metrics.evaluate``'s
-        options pass through); returns the DataFrame (also ``w.trust``)."""
+        options pass through; ``sanity_layers``: how many top layers the sanity check
+        re-draws, 0 skips it); returns the DataFrame (also ``w.trust``)."""
         self._run("trust", lambda progress, cancelled: self._trust(progress, cancelled,
                                                                    **options),
                   lane="trust", background=False)
@@ -125,7 +128,9 @@ class TrustMixin(traitlets.HasTraits):
         names = [method] + [m for m in shown.get("compare", []) if m != method]
         target = shown.get("class_index")
         region = self._region_array()[index:index + 1]
-        settings = {"steps": 32, "subsets": 64, "samples": 8, "randomization_layers": 2,
+        # the sanity check comes below, as maps (randomized_maps) with their correlation
+        sanity_layers = options.pop("sanity_layers", SANITY_LAYERS)
+        settings = {"steps": 32, "subsets": 64, "samples": 8, "randomization_layers": None,
                     "options": {method: dict(shown.get("options", {}))} if shown.get(
                         "options") else None, **options}
         frame = metrics.evaluate(
@@ -134,6 +139,24 @@ class TrustMixin(traitlets.HasTraits):
             masks=region if region.any() else None, head=self._adapter.head_name
             if len(self.heads) > 1 else None, progress=progress, cancel=cancelled,
             **settings)
+        sanity = []
+        if sanity_layers:
+            for name in names:
+                if cancelled():
+                    raise Cancelled("trust evaluation cancelled")
+                opts = dict(shown.get("options", {})) if name == method else {}
+                maps, corr = metrics.randomized_maps(
+                    self._model, self._x[index:index + 1], method=name,
+                    targets=None if target is None else [int(target)], layers=sanity_layers,
+                    **opts)
+                frame.loc[frame.method == name, "randomization"] = float(corr[0])
+                payload, scale = heatmap_payload(maps[0])
+                sanity.append({"heatmap": payload, "info": {
+                    "scale": scale, "signed": bool(get_method(name).signed),
+                    "cutoffs": percentile_cutoffs(maps[0]), "method": name,
+                    "label": get_method(name).label, "correlation": _number(corr[0]),
+                    "layers": sanity_layers}})
+            frame.attrs["captions"]["randomization"] = metrics.METRIC_CAPTIONS["randomization"]
         curves = frame.attrs["curves"]
         self._trust_frame = frame
         with self.hold_sync():
@@ -149,6 +172,7 @@ class TrustMixin(traitlets.HasTraits):
                 "deletion": array_payload(np.stack([curves[m]["deletion"][0] for m in names])),
                 "insertion": array_payload(np.stack([curves[m]["insertion"][0] for m in names])),
                 "region": bool(region.any()),
+                "sanity": sanity,
             }
 
     # -- feedback training --------------------------------------------------------------

@@ -66,15 +66,15 @@ function curvesChart(info, labels) {
   return h("div", {}, [root, legend]);
 }
 
-async function beforeAfter(entry, label, images) {
-  const canvas = h("canvas", { class: "xw-overlay", dataset: { testid: `feedback-${label}` } });
+async function beforeAfter(entry, label, images, testid = `feedback-${label}`, caption = null) {
+  const canvas = h("canvas", { class: "xw-overlay", dataset: { testid } });
   const panel = new OverlayPanel(canvas);
   const base = await decodePNG(images[entry.index]).catch(() => null);
   panel.setBase(base);
   panel.setHeatmap(prepareHeatmap(entry.heatmap, entry.info));
   panel.resize(160);
   panel.redraw({ opacity: 0.6, threshold: 0, colormap: "auto", absolute: false, heatmap_only: false });
-  return h("figure", {}, [canvas, h("figcaption", { text: `${label}: ${entry.info.label || ""}` })]);
+  return h("figure", {}, [canvas, h("figcaption", { text: caption || `${label}: ${entry.info.label || ""}` })]);
 }
 
 /** {el, render(), destroy}: the Evaluate and Train buttons, the table, curves and results. */
@@ -87,9 +87,11 @@ export function trustPanel(model) {
     on: { click: () => model.send({ type: "train_feedback" }) } });
   const table = h("div", { class: "xw-trust-table", dataset: { testid: "trust-table" } });
   const curves = h("div", { class: "xw-trust-curves" });
+  const sanity = h("div", { class: "xw-grid", dataset: { testid: "trust-sanity" } });
+  let sanitySeen = null;
   const result = h("div", { class: "xw-feedback", dataset: { testid: "feedback-result" } });
   const el = h("div", { class: "xw-trust", dataset: { testid: "trust-panel" } }, [
-    h("div", { class: "xw-toolbar" }, [evaluate, train]), table, curves, result]);
+    h("div", { class: "xw-toolbar" }, [evaluate, train]), table, curves, sanity, result]);
   let feedbackSeen = null;
 
   function renderTable() {
@@ -116,6 +118,27 @@ export function trustPanel(model) {
         ...keys.map(([key, label]) => h("div", { class: "xw-trust-caption", text: `${label}: ${captions[key] || ""}` }))]),
     ]);
     replaceChildren(curves, info.deletion ? curvesChart(info, rows.map((r) => r.label || r.method)) : []);
+    renderSanity(info);
+  }
+
+  // the sanity check as pictures: each method's map after randomising the top layers
+  async function renderSanity(info) {
+    if (info === sanitySeen) return;
+    sanitySeen = info;
+    const images = model.get("images") || [];
+    const figures = [];
+    for (const entry of info.sanity || []) {
+      const r = entry.info.correlation;
+      const verdict = r !== null && r > SANITY_FAIL ? "fails: the map barely changed" : "passes: the map changed";
+      const text = `${entry.info.label} after randomising the top ${entry.info.layers} layers: rank correlation ${cellText("correlation", r)} (${verdict})`;
+      figures.push(await beforeAfter({ ...entry, index: info.index }, "sanity", images, "sanity-map", text));
+    }
+    if (sanitySeen !== info) return;
+    replaceChildren(sanity, figures);
+    for (const [i, entry] of (info.sanity || []).entries()) {
+      const r = entry.info.correlation;
+      if (r !== null && r > SANITY_FAIL) figures[i].classList.add("xw-fail");
+    }
   }
 
   async function renderFeedback() {
