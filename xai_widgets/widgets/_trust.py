@@ -145,6 +145,8 @@ class TrustMixin(traitlets.HasTraits):
                 if cancelled():
                     raise Cancelled("trust evaluation cancelled")
                 opts = dict(shown.get("options", {})) if name == method else {}
+                if len(self.heads) > 1:
+                    opts["head"] = self._adapter.head_name
                 maps, corr = metrics.randomized_maps(
                     self._model, self._x[index:index + 1], method=name,
                     targets=None if target is None else [int(target)], layers=sanity_layers,
