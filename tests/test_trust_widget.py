@@ -97,6 +97,7 @@ def test_train_with_feedback_moves_the_heatmap_off_the_region(region_model, kera
     assert info["after_accuracy"] > info["before_accuracy"]
     assert info["relevance_mass"]["after"] < 0.2 * info["relevance_mass"]["before"], info["relevance_mass"]
     assert "before" in info and "after" in info
+    assert w.trust_rows == []  # an evaluation of the model before training is not shown
     assert w.explanation.heatmaps[0, :2, :2].max() < w.explanation.heatmaps[0].max()
 
 

@@ -89,6 +89,12 @@ def test_lab_trust_region_and_feedback(open_notebook, page, kernel_ws, screensho
     assert cells["pointing_game"] in ("hit", "miss")
     assert page.locator(f"{ROOT} svg[data-testid=trust-curves] polyline").count() == 2
     assert nb.execute("print(len(w.trust))").strip() == "1"
+    # the sanity check as a picture: the map after randomising the top layers
+    CanvasImage.wait_painted(page.locator(f"{ROOT} canvas[data-testid=sanity-map]"))
+    assert "after randomising the top" in page.locator(
+        f"{ROOT} [data-testid=trust-sanity] figcaption").inner_text()
+    page.locator(f"{ROOT} [data-testid=trust-panel]").scroll_into_view_if_needed()
+    screenshot(page, "trust-lab-evaluated", show=root)
 
     # -- train with the region as "should not matter": the view updates, before/after shown
     shown_before = CanvasImage.read(page.locator(f"{ROOT} canvas[data-testid=overlay]"))

@@ -198,8 +198,11 @@ class TrustMixin(traitlets.HasTraits):
         return self._feedback_history
 
     def _refresh_after_training(self):
-        """The model changed: every cached explanation and output is stale."""
+        """The model changed: every cached explanation and output is stale, and so is the
+        Trust panel's evaluation (``w.trust`` keeps the last one, of the model before)."""
         self._cache.clear()
+        with self.hold_sync():
+            self.trust_rows, self.trust_info = [], {}
         self._heads = {}
         self._update_top_classes()
         shown = self._shown_request
