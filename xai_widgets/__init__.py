@@ -12,7 +12,7 @@ from . import _startup
 
 _startup.quiet_in_kernel()  # in a notebook: TensorFlow's start-up log lines stay out of it
 
-from . import demo, metrics, plotting, tables  # noqa: E402
+from . import demo, feedback, metrics, plotting, tables  # noqa: E402
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .export import export_html
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
-    "methods", "metrics", "plotting", "tables", "__version__",
+    "feedback", "methods", "metrics", "plotting", "tables", "__version__",
     "TextExplainer", "TrainingMonitor",
 ]
 

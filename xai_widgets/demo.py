@@ -256,5 +256,6 @@ def accuracy(model, x, y) -> float:
     return float((probs.argmax(axis=-1) == y).mean())
 
 
+from ._demo_decoy import decoy_digits  # noqa: E402,F401  (issue 14's shortcut demo)
 from ._demo_reviews import reviews_model  # noqa: E402,F401  (the text demo, its own module)
 from ._demo_shortcut import shortcut_dataset, shortcut_shapes  # noqa: E402,F401  (issue 19)

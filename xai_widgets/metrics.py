@@ -299,3 +299,443 @@ def randomization_check(model, inputs, method: str = "gradcam", targets=None, *,
         means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return RandomizationResult(method, names, means, per_input, threshold=float(threshold),
                                absolute=bool(absolute), reasons=reasons)
+
+
+# =========================================================================== trust metrics
+# Faithfulness correlation, max-sensitivity, the pointing game, relevance mass, sparseness
+# and the random-logit check (issue 14), and evaluate(): all of them for several methods at
+# once, as a DataFrame. Every function takes (N, H, W) heatmaps (what the views show) for
+# (N, H, W[, C]) images; a "feature" is a pixel (all its channels together).
+
+
+def _as_maps(heatmaps, name: str = "heatmaps") -> np.ndarray:
+    heat = np.asarray(heatmaps, dtype=np.float64)
+    if heat.ndim == 2:
+        heat = heat[None]
+    if heat.ndim != 3:
+        raise ExplainError(f"{name} must be (N, H, W) maps, got shape {heat.shape}.")
+    if not np.isfinite(heat).all():
+        raise ExplainError(f"{name} contain NaN or infinite values; replace them first.")
+    return heat
+
+
+def _as_masks(masks, shape) -> np.ndarray:
+    region = np.asarray(masks)
+    if region.ndim == 2:
+        region = np.broadcast_to(region, shape)
+    if region.shape != tuple(shape):
+        raise ExplainError(
+            f"masks must be boolean (N, H, W) regions matching the heatmaps {tuple(shape)}, "
+            f"got shape {region.shape}.")
+    region = region.astype(bool)
+    empty = [i for i in range(len(region)) if not region[i].any()]
+    if empty:
+        raise ExplainError(
+            f"the region of input(s) {empty} is empty: mark at least one pixel, or leave that "
+            "input out of the localisation metrics.")
+    return region
+
+
+def sparseness(heatmaps) -> np.ndarray:
+    """Gini index of |heatmap| per map (Chalasani et al. 2020): 0 when every pixel has the
+    same relevance, towards 1 when one pixel has it all. Higher = a sparser, easier map to
+    read (not, by itself, a truer one). A map of zeros gets 0."""
+    heat = np.abs(_as_maps(heatmaps))
+    values = np.sort(heat.reshape(len(heat), -1), axis=1)
+    n = values.shape[1]
+    total = values.sum(axis=1)
+    k = np.arange(1, n + 1)
+    weighted = ((2 * k - n - 1) * values).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gini = np.where(total > 0, weighted / (n * np.where(total > 0, total, 1)), 0.0)
+    return gini.astype(np.float64)
+
+
+def pointing_game(heatmaps, masks) -> np.ndarray:
+    """Does each map's maximum fall inside the region (Zhang et al. 2018)? (N,) bool.
+    Ties at the maximum count as a hit when any of them is inside."""
+    heat = _as_maps(heatmaps)
+    region = _as_masks(masks, heat.shape)
+    flat = heat.reshape(len(heat), -1)
+    top = flat == flat.max(axis=1, keepdims=True)
+    return (top & region.reshape(len(heat), -1)).any(axis=1)
+
+
+def relevance_mass(heatmaps, masks) -> np.ndarray:
+    """Share of the positive relevance that lies inside the region (Arras et al. 2022):
+    sum(max(h, 0) in region) / sum(max(h, 0)). 1 = all of it inside; the region's share
+    of the pixels is what a uniform map gets. A map with no positive value gets NaN."""
+    heat = _as_maps(heatmaps)
+    region = _as_masks(masks, heat.shape)
+    positive = np.maximum(heat, 0.0).reshape(len(heat), -1)
+    inside = (positive * region.reshape(len(heat), -1)).sum(axis=1)
+    total = positive.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, inside / np.where(total > 0, total, 1), np.nan)
+
+
+def _pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a - a.mean(axis=-1, keepdims=True)
+    b = b - b.mean(axis=-1, keepdims=True)
+    denom = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (a * b).sum(axis=-1) / np.where(denom > 0, denom, 1), 0.0)
+
+
+class _Batches:
+    """Model calls over rows made on demand, in chunks, with progress and cancel."""
+
+    def __init__(self, progress=None, cancel=None, total: int = 0):
+        self.progress, self.cancel, self.total, self.done = progress, cancel, total, 0
+
+    def check(self):
+        if self.cancel is not None and self.cancel():
+            from .errors import Cancelled
+
+            raise Cancelled(f"cancelled after {self.done} of {self.total} steps")
+
+    def step(self, count: int = 1):
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done))
+
+
+def _subset_plan(n_pixels: int, count: int, subsets: int, size: int, seed: int):
+    """(count, subsets, size) random pixel indices, without repeats inside a subset."""
+    rng = np.random.default_rng(seed)
+    keys = rng.random((count, subsets, n_pixels))
+    return np.argpartition(keys, size - 1, axis=-1)[..., :size]
+
+
+def _faithfulness_scores(adapter, x, targets, heat_list, *, subsets, subset_size, baseline,
+                         seed, batch_size, batches: _Batches | None = None):
+    """Faithfulness correlation of several methods' maps at once: every (map, subset) row
+    of every method goes through the model in the same chunks. Returns (M, N)."""
+    n, height, width = x.shape[:3]
+    pixels = height * width
+    size = subset_size or max(1, pixels // 20)
+    if not 1 <= size < pixels:
+        raise ExplainError(f"subset_size must be in 1..{pixels - 1} pixels, got {size}.")
+    if not isinstance(subsets, int) or subsets < 2:
+        raise ExplainError(f"subsets must be an int >= 2 (a correlation needs points), got "
+                           f"{subsets!r}.")
+    m = len(heat_list)
+    base_scores = adapter.scores(x, batch_size)[np.arange(n), targets]
+    # the same subsets for every method: their differences are the maps', not the draws'
+    plan = _subset_plan(pixels, n, subsets, size, seed)  # (N, S, size)
+    # a subset's removal does not depend on the method: one model call per (input, subset)
+    rows = n * subsets
+    drops = np.empty(rows)
+    fill = np.float32(baseline)
+    for start in range(0, rows, batch_size):
+        if batches is not None and start:
+            batches.check()
+        stop = min(start + batch_size, rows)
+        idx = np.arange(start, stop)
+        i, s = idx // subsets, idx % subsets
+        chunk = x[i].copy()
+        flat = chunk.reshape(len(idx), pixels, -1)
+        flat[np.arange(len(idx))[:, None], plan[i, s]] = fill
+        scores = adapter.scores(chunk, batch_size)[np.arange(len(idx)), targets[i]]
+        drops[start:stop] = base_scores[i] - scores
+        if batches is not None:
+            batches.step(stop - start)
+    drops = drops.reshape(n, subsets)
+    out = np.empty((m, n))
+    for k, heat in enumerate(heat_list):
+        flat = heat.reshape(n, pixels)
+        sums = np.take_along_axis(flat[:, None, :].repeat(subsets, 1), plan, axis=-1).sum(-1)
+        out[k] = _pearson_rows(sums, drops)
+    return out
+
+
+def faithfulness_correlation(model, inputs, heatmaps, targets=None, *, subsets: int = 64,
+                             subset_size: int | None = None, baseline: float = 0.0,
+                             seed: int = 0, output: str = "logit", head=None,
+                             batch_size: int = 128, progress=None, cancel=None) -> np.ndarray:
+    """Faithfulness correlation (Bhatt et al. 2020), (N,): draw ``subsets`` random sets of
+    ``subset_size`` pixels (default 5 % of them), set them to ``baseline``, and correlate
+    (Pearson) the map's sum over each set with the score's drop. 1 = the map predicts what
+    removing pixels does; about 0 = it does not. Scores are logits by default
+    (``output="probability"`` for the model's output)."""
+    adapter = adapt(model, output=output, head=head)
+    x = adapter.validate_inputs(inputs)
+    heat = _as_maps(heatmaps)
+    if x.ndim not in (3, 4) or heat.shape != x.shape[:3]:
+        raise ExplainError(
+            f"heatmaps must be (N, H, W) matching the images {x.shape[:3]}, got {heat.shape}.")
+    logits = adapter.scores(x, batch_size)
+    targets = adapter.resolve_targets(targets, len(x), logits)
+    batches = _Batches(progress, cancel, len(x) * subsets)
+    return _faithfulness_scores(adapter, x, targets, [heat], subsets=subsets,
+                                subset_size=subset_size, baseline=baseline, seed=seed,
+                                batch_size=batch_size, batches=batches)[0]
+
+
+def _normalised(maps: np.ndarray) -> np.ndarray:
+    flat = maps.reshape(len(maps), -1)
+    peak = np.abs(flat).max(axis=1)
+    peak[peak == 0] = 1.0
+    return (flat / peak[:, None]).reshape(maps.shape)
+
+
+def _explainer(model, method, options, output, head):
+    """``(x, targets, cancel) -> (N, H, W) maps`` for a registered method's name, or the
+    caller's own function ``f(x, targets) -> maps``."""
+    if callable(method):
+        return lambda x, t, cancel=None: np.asarray(method(x, t), np.float64)
+
+    def run(x, t, cancel=None):
+        return explain(model, x, method=method, target=t, output=output, head=head,
+                       cancel=cancel, **options).heatmaps.astype(np.float64)
+
+    return run
+
+
+def _sensitivity(run, x, targets, base_maps, samples, radius, seed, cancel=None,
+                 normalise: bool = True):
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    noise = rng.uniform(-radius, radius, (samples,) + x.shape).astype(np.float32)
+    noisy = (x[None] + noise).reshape((samples * n,) + x.shape[1:])
+    maps = run(noisy, np.tile(targets, samples), cancel).reshape((samples, n) + base_maps.shape[1:])
+    scale = _normalised if normalise else (lambda m: m)
+    a = scale(base_maps)
+    diff = np.stack([scale(m) - a for m in maps])  # (S, N, H, W)
+    top = np.sqrt((diff.reshape(samples, n, -1) ** 2).sum(-1))
+    bottom = np.sqrt((a.reshape(n, -1) ** 2).sum(-1))
+    bottom[bottom == 0] = 1.0
+    return (top / bottom).max(axis=0)
+
+
+def max_sensitivity(model, inputs, method="saliency", targets=None, *, samples: int = 8,
+                    radius: float = 0.02, seed: int = 0, normalise: bool = True,
+                    output: str = "logit", head=None, cancel=None, **options) -> np.ndarray:
+    """Max-sensitivity (Yeh et al. 2019), (N,): the largest relative change of the map,
+    ||h(x + e) - h(x)|| / ||h(x)|| with each map scaled by its max |value|, over ``samples``
+    draws of uniform noise e in [-radius, radius] (input units; ``normalise=False`` compares
+    the maps as they are). 0 = the map does not move;
+    lower is more robust. The class explained stays the original one. ``method`` is a
+    registered name (its ``options`` pass through) or a function ``f(x, targets) -> maps``.
+    All noisy copies go through the explainer in one batched call."""
+    if not isinstance(samples, int) or samples < 1:
+        raise ExplainError(f"samples must be a positive int, got {samples!r}.")
+    if not radius > 0:
+        raise ExplainError(f"radius must be > 0 (the noise's half-width), got {radius!r}.")
+    adapter = adapt(model, output=output, head=head)
+    x = adapter.validate_inputs(inputs)
+    targets = adapter.resolve_targets(targets, len(x), adapter.scores(x))
+    run = _explainer(model, method, options, output, head)
+    return _sensitivity(run, x, targets, run(x, targets, cancel), samples, radius, seed, cancel,
+                        normalise)
+
+
+def random_logit(model, inputs, method="saliency", targets=None, *, seed: int = 0,
+                 output: str = "logit", head=None, absolute: bool = True,
+                 **options) -> np.ndarray:
+    """Random-logit check (Sixt et al. 2020), (N,): the Spearman correlation of the map for
+    the target class with the map for another class drawn at random. Near 1 = the map does
+    not depend on the class asked (it shows the image, not the decision); lower is better."""
+    adapter = adapt(model, output=output, head=head)
+    x = adapter.validate_inputs(inputs)
+    if adapter.num_classes < 2:
+        raise ExplainError("the random-logit check needs a model with at least 2 classes.")
+    targets = adapter.resolve_targets(targets, len(x), adapter.scores(x))
+    others = _other_classes(targets, adapter.num_classes, seed)
+    run = _explainer(model, method, options, output, head)
+    return _logit_correlations(run(x, targets), run(x, others), absolute)
+
+
+def _other_classes(targets, k, seed):
+    rng = np.random.default_rng(seed)
+    shift = rng.integers(1, k, len(targets))
+    return ((targets + shift) % k).astype(np.int32)
+
+
+def _logit_correlations(a, b, absolute):
+    if absolute:
+        a, b = np.abs(a), np.abs(b)
+    return np.array([spearman(a[i], b[i]) for i in range(len(a))])
+
+
+METRIC_CAPTIONS = {
+    "deletion_auc": "area under p(class) while deleting the top pixels first: lower is better",
+    "insertion_auc": "area under p(class) while inserting the top pixels first: higher is better",
+    "faithfulness_correlation": "correlation of map sums with score drops: near 1 is good, "
+                                "near 0 means the map does not predict the model",
+    "max_sensitivity": "largest change of the map under small noise: lower is more robust",
+    "sparseness": "Gini index of |map|: higher is sparser, easier to read",
+    "random_logit": "rank correlation with the map for a random other class: lower is better",
+    "randomization": "rank correlation with the map after randomising the top layers: "
+                     "lower is better; near 1 fails the sanity check",
+    "pointing_game": "the map's maximum lies in the region: True is a hit",
+    "relevance_mass": "share of positive relevance inside the region: higher is better",
+}
+
+
+def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), targets=None,
+             masks=None, *, steps: int = 32, subsets: int = 64,
+             subset_size: int | None = None, samples: int = 8, radius: float = 0.02,
+             randomization_layers: int | None = 1, random_logit_check: bool = True,
+             options: dict | None = None, seed: int = 0, head=None, batch_size: int = 64,
+             progress=None, cancel=None):
+    """Every trust metric for several methods on several images: a pandas DataFrame with
+    one row per (input, method), in ``METRIC_CAPTIONS``' terms.
+
+    Columns: ``input``, ``method``, ``target``, ``deletion_auc``, ``insertion_auc``
+    (``steps`` steps), ``faithfulness_correlation`` (``subsets`` x ``subset_size`` pixels),
+    ``max_sensitivity`` (``samples`` draws of noise of half-width ``radius``),
+    ``sparseness``, ``random_logit`` (unless ``random_logit_check=False``),
+    ``randomization`` (the rank correlation after re-drawing the top
+    ``randomization_layers`` layers; None skips it) and, with ``masks`` ((N, H, W)
+    booleans), ``pointing_game`` and ``relevance_mass``.
+
+    Model calls are batched across methods and inputs: one explain call per method for all
+    inputs (and one for all noisy copies), the deletion/insertion rows of every method in one
+    call, the faithfulness subsets once for all methods. ``options`` maps a method to its
+    options. ``progress(done, total)`` counts stages; ``cancel()`` is checked between and
+    inside them (raises ``xw.Cancelled``). ``df.attrs["curves"]`` keeps the deletion and
+    insertion curves, ``df.attrs["maps"]`` the heatmaps, ``df.attrs["captions"]`` what each
+    column means.
+    """
+    import pandas as pd  # runtime dependency: evaluate() returns a DataFrame
+
+    from .explainers import get_method
+
+    if isinstance(methods, str):
+        methods = [methods]
+    methods = list(methods)
+    if not methods:
+        raise ExplainError("methods is empty: name at least one method, e.g. ['saliency'].")
+    for name in methods:
+        spec = get_method(name)
+        if "image" not in spec.inputs:
+            raise ExplainError(f"evaluate() scores image explanations; {name!r} explains "
+                               f"{' and '.join(spec.inputs)} inputs.")
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(methods))
+    if unknown:
+        raise ExplainError(f"options given for {unknown}, which are not among the methods "
+                           f"{methods}.")
+    if not isinstance(steps, int) or steps < 1:
+        raise ExplainError(f"steps must be a positive int, got {steps!r}.")
+    if not isinstance(samples, int) or samples < 1:
+        raise ExplainError(f"samples must be a positive int, got {samples!r}.")
+    adapter = adapt(model, head=head)
+    x = adapter.validate_inputs(inputs)
+    if x.ndim not in (3, 4):
+        raise ExplainError(f"evaluate() scores image explanations; these inputs have shape "
+                           f"{x.shape}, not (N, H, W[, C]).")
+    n = len(x)
+    region = None if masks is None else _as_masks(masks, x.shape[:3])
+    logits = adapter.scores(x, batch_size)
+    targets = adapter.resolve_targets(targets, n, logits)
+    stages = (len(methods) * (2 + (random_logit_check and adapter.num_classes > 1)
+                              + (randomization_layers is not None)) + 2)
+    batches = _Batches(progress, cancel, stages)
+    runs = {name: _explainer(model, name, options.get(name, {}), "logit", head)
+            for name in methods}
+
+    maps = {}
+    for name in methods:
+        batches.check()
+        maps[name] = runs[name](x, targets, cancel)
+        batches.step()
+    heat_list = [maps[name] for name in methods]
+
+    # deletion and insertion: every method's maps in one call (inputs tiled per method)
+    batches.check()
+    curves = deletion_insertion(model, np.concatenate([x] * len(methods)),
+                                np.concatenate(heat_list), np.tile(targets, len(methods)),
+                                steps=steps, head=head, batch_size=max(batch_size, steps + 1))
+    batches.step()
+    batches.check()
+    faith = _faithfulness_scores(adapter, x, targets, heat_list, subsets=subsets,
+                                 subset_size=subset_size, baseline=0.0, seed=seed,
+                                 batch_size=batch_size,
+                                 batches=_Batches(None, cancel))
+    batches.step()
+    sens, logit_check, randomized = {}, {}, {}
+    for name in methods:
+        batches.check()
+        sens[name] = _sensitivity(runs[name], x, targets, maps[name], samples, radius, seed,
+                                  cancel)
+        batches.step()
+    if random_logit_check and adapter.num_classes > 1:
+        others = _other_classes(targets, adapter.num_classes, seed)
+        for name in methods:
+            batches.check()
+            logit_check[name] = _logit_correlations(maps[name], runs[name](x, others, cancel),
+                                                    True)
+            batches.step()
+    if randomization_layers is not None:
+        for name in methods:
+            batches.check()
+            check = randomization_check(model, x, method=name, targets=targets, seed=seed,
+                                        max_layers=randomization_layers,
+                                        **options.get(name, {}))
+            randomized[name] = (check.per_input[-1] if len(check.layers)
+                                else np.full(n, np.nan))
+            batches.step()
+
+    rows = []
+    for k, name in enumerate(methods):
+        sl = slice(k * n, (k + 1) * n)
+        sparse = sparseness(maps[name])
+        hits = pointing_game(maps[name], region) if region is not None else None
+        mass = relevance_mass(maps[name], region) if region is not None else None
+        for i in range(n):
+            row = {"input": i, "method": name, "target": int(targets[i]),
+                   "deletion_auc": float(curves.deletion_auc[sl][i]),
+                   "insertion_auc": float(curves.insertion_auc[sl][i]),
+                   "faithfulness_correlation": float(faith[k, i]),
+                   "max_sensitivity": float(sens[name][i]),
+                   "sparseness": float(sparse[i])}
+            if logit_check:
+                row["random_logit"] = float(logit_check[name][i])
+            if randomized:
+                row["randomization"] = float(randomized[name][i])
+            if region is not None:
+                row["pointing_game"] = bool(hits[i])
+                row["relevance_mass"] = float(mass[i])
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs["captions"] = {c: METRIC_CAPTIONS[c] for c in df.columns if c in METRIC_CAPTIONS}
+    df.attrs["curves"] = {
+        "fractions": curves.fractions,
+        **{name: {"deletion": curves.deletion[k * n:(k + 1) * n],
+                  "insertion": curves.insertion[k * n:(k + 1) * n]}
+           for k, name in enumerate(methods)}}
+    df.attrs["maps"] = maps
+    return df
+
+
+def randomized_maps(model, inputs, method="gradcam", targets=None, *, layers: int = 1,
+                    seed: int = 0, absolute: bool = True, **options):
+    """The sanity check as a picture: the maps after re-drawing the weights of the top
+    ``layers`` weighted layers (in a copy of the model, as :func:`randomization_check` does
+    at its step ``layers``, with the same draws), and their Spearman correlation with the
+    original maps. Returns ``(maps (N, H, W), correlations (N,))``; near 1 fails the check."""
+    import keras
+
+    if not isinstance(layers, int) or layers < 1:
+        raise ExplainError(f"layers must be a positive int, got {layers!r}.")
+    original = explain(model, inputs, method=method, target=targets, **options)
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    with_weights = [
+        info for info in adapt(clone).layers()
+        if info.layer.trainable_weights and not isinstance(info.layer, keras.Model)
+    ][::-1][:layers]
+    rng = np.random.default_rng(seed)
+    for info in with_weights:
+        for variable in info.layer.trainable_weights:
+            values = np.asarray(variable.numpy())
+            std = float(values.std()) or 0.05
+            variable.assign(rng.normal(0.0, std, values.shape).astype(values.dtype))
+    randomized = explain(clone, original.inputs, method=method, target=original.targets,
+                         **options)
+    a, b = original.heatmaps, randomized.heatmaps
+    if absolute:
+        a, b = np.abs(a), np.abs(b)
+    return randomized.heatmaps, np.array([spearman(a[i], b[i]) for i in range(len(a))])

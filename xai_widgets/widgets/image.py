@@ -25,6 +25,7 @@ from ..models import _is_model, adapt
 from ..payloads import heatmap_view, subject, top_classes
 from ._base import ComputeWidget, bundle, check_target
 from ._cache import LRUCache
+from ._trust import TrustMixin
 
 # Cached explanations, per widget. An entry holds the input, the attributions, the heatmap
 # (and IG's baseline): 0.8-1.9 MB at 224x224, 4-10 MB at 512x512. 64 MB keeps one compare
@@ -40,7 +41,7 @@ REQUEST = ("head", "index", "method", "target", "options", "compare")
 DEFAULT_METHOD = "saliency"
 
 
-class ImageExplainer(ComputeWidget):
+class ImageExplainer(TrustMixin, ComputeWidget):
     """Explain a Keras image model's decision, live, in the notebook.
 
     >>> w = ImageExplainer(model, images, class_names=names)

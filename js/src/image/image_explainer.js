@@ -11,6 +11,7 @@ import { optionsPanel } from "./options_panel.js";
 import { requestPanel } from "./request_panel.js";
 import { stage } from "./stage.js";
 import { thumbnails } from "./thumbnails.js";
+import { trustView } from "./trust_view.js";
 import { viewControls } from "./view_controls.js";
 
 // View-only keys, and whether a change needs new colours (else only re-compositing).
@@ -27,11 +28,12 @@ function render({ model, el }) {
   const controls = viewControls(setView);
   const words = captionPanel(model);
   const status = statusBar(model);
+  const trust = trustView(model, listen, later);
   const main = h("div", { class: "xw-main" }, [pictures.el, controls.el]);
   // status, notice and errors sit under the toolbar: always in view, whatever the picture's size
   const root = h("div", { class: "xw-image", dataset: { testid: "image-explainer" } }, [
     request.el, h("div", { class: "xw-status-box" }, [status.status, words.notice]), status.error,
-    thumbs.el, options.el, request.compare, main, words.el]);
+    thumbs.el, options.el, request.compare, main, words.el, trust.el]);
   el.append(root);
 
   let bases = []; // ImageBitmaps, by image index
@@ -100,7 +102,7 @@ function render({ model, el }) {
   return () => {
     dispose();
     if (observer) observer.disconnect();
-    for (const panel of [request, options, thumbs, pictures, controls, words]) panel.destroy();
+    for (const panel of [request, options, thumbs, pictures, controls, words, trust]) panel.destroy();
     root.remove();
   };
 }

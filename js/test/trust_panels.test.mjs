@@ -1,0 +1,115 @@
+import { fakeModel, flush } from "./dom_env.mjs";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { paintDisc, paintSegment, regionPanel } from "../src/image/region_panel.js";
+import { cellText, trustPanel } from "../src/image/trust_panel.js";
+
+const count = (mask) => mask.reduce((a, b) => a + b, 0);
+
+test("a brush disc marks the pixels whose centres lie within its radius, the eraser clears them", () => {
+  const mask = new Uint8Array(10 * 10);
+  paintDisc(mask, 10, 10, 5, 5, 2, 1); // centres (x + .5, y + .5) within 2 of (5, 5)
+  let expected = 0;
+  for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) expected += (x + 0.5 - 5) ** 2 + (y + 0.5 - 5) ** 2 <= 4;
+  assert.equal(count(mask), expected);
+  assert.equal(expected, 12);
+  paintDisc(mask, 10, 10, 5, 5, 1, 0);
+  assert.equal(count(mask), 8); // the 4 pixels around (5, 5) erased
+  paintDisc(mask, 10, 10, -3, -3, 1, 1); // outside: nothing, no error
+  assert.equal(count(mask), 8);
+});
+
+test("a segment leaves no gaps between its ends", () => {
+  const mask = new Uint8Array(4 * 20);
+  paintSegment(mask, 4, 20, 0.5, 1.5, 19.5, 1.5, 0.5, 1);
+  assert.deepEqual(Array.from(mask.subarray(20, 40)), new Array(20).fill(1)); // row 1, every column
+  assert.equal(count(mask), 20);
+});
+
+function regionModel() {
+  const region = new Uint8Array(2 * 8 * 8);
+  const model = fakeModel({ images: [], image_sizes: [[8, 8], [8, 8]], index: 1, shown: { index: 1 },
+    region_masks: { view: new DataView(region.buffer), dtype: "uint8", shape: [2, 8, 8], version: 1 } });
+  const sent = [];
+  model.send = (message, callbacks, buffers) => sent.push({ message, buffers });
+  return { model, sent };
+}
+
+const pointer = (type, x, y) => Object.assign(new window.Event(type), { clientX: x, clientY: y });
+
+test("a stroke sends nothing while drawing and one binary message (the image's mask) on release", async () => {
+  const { model, sent } = regionModel();
+  const panel = regionPanel(model);
+  panel.render();
+  await flush();
+  const canvas = panel.el.querySelector('[data-testid="region-canvas"]');
+  canvas.getBoundingClientRect = () => ({ left: 0, top: 0, width: 80, height: 80 }); // 10 px a pixel
+  const size = panel.el.querySelector('[data-testid="brush-size"]');
+  size.value = "0.5";
+  canvas.dispatchEvent(pointer("pointerdown", 5, 5)); // pixel (0, 0)
+  canvas.dispatchEvent(pointer("pointermove", 35, 5)); // to pixel (0, 3)
+  assert.equal(sent.length, 0);
+  assert.equal(panel.el.dataset.marked, "4");
+  canvas.dispatchEvent(pointer("pointerup", 35, 5));
+  assert.equal(sent.length, 1);
+  const { message, buffers } = sent[0];
+  assert.deepEqual(message, { type: "region_stroke", index: 1, shape: [8, 8] });
+  const mask = new Uint8Array(buffers[0]);
+  assert.equal(mask.length, 64);
+  assert.deepEqual(Array.from(mask.subarray(0, 8)), [1, 1, 1, 1, 0, 0, 0, 0]);
+  assert.equal(count(mask), 4);
+  // the eraser: a second stroke starts from the mask shown
+  panel.el.querySelector('[data-testid="brush-erase"]').click();
+  canvas.dispatchEvent(pointer("pointerdown", 5, 5));
+  canvas.dispatchEvent(pointer("pointerup", 5, 5));
+  assert.equal(count(new Uint8Array(sent[1].buffers[0])), 3);
+  panel.el.querySelector('[data-testid="region-clear"]').click();
+  assert.deepEqual(sent[2].message, { type: "region_clear" });
+  panel.destroy();
+});
+
+test("the trust table prints each number with what a good value looks like; a failed sanity check shows", async () => {
+  assert.equal(cellText("pointing_game", true), "hit");
+  assert.equal(cellText("randomization", 0.93), "0.93 fails");
+  assert.equal(cellText("randomization", 0.12), "0.12");
+  assert.equal(cellText("relevance_mass", null), "n/a");
+  const f32 = (values, shape) => ({ view: new DataView(new Float32Array(values).buffer), dtype: "float32", shape });
+  const model = fakeModel({
+    trust_rows: [
+      { method: "saliency", label: "<b>Saliency</b>", deletion_auc: 0.12, randomization: 0.95, pointing_game: false },
+      { method: "gradcam", label: "Grad-CAM", deletion_auc: 0.3, randomization: 0.1, pointing_game: true },
+    ],
+    trust_info: { index: 0, region: true, captions: { deletion_auc: "lower is better" },
+      fractions: f32([0, 0.5, 1], [3]), deletion: f32([1, 0.5, 0, 1, 0.8, 0], [2, 3]), insertion: f32([0, 0.5, 1, 0, 0.2, 1], [2, 3]),
+      sanity: [
+        { heatmap: f32([0, 1, -1, 0.5], [2, 2]), info: { scale: 1, signed: true, label: "<b>Saliency</b>", correlation: 0.95, layers: 2 } },
+        { heatmap: f32([1, 0, 0, 0], [2, 2]), info: { scale: 1, signed: false, label: "Grad-CAM", correlation: 0.1, layers: 2 } },
+      ] },
+    feedback_info: {}, images: [],
+  });
+  const sent = [];
+  model.send = (message) => sent.push(message);
+  const panel = trustPanel(model);
+  panel.render();
+  const cells = [...panel.el.querySelectorAll("td")];
+  assert.equal(cells.length, 6);
+  const fail = panel.el.querySelector('tr[data-method="saliency"] td[data-key="randomization"]');
+  assert.equal(fail.textContent, "0.95 fails");
+  assert.equal(fail.className, "xw-fail");
+  assert.equal(panel.el.querySelector('tr[data-method="gradcam"] td[data-key="pointing_game"]').textContent, "hit");
+  // user text is text, never markup
+  assert.equal(panel.el.querySelector('tr[data-method="saliency"] th').textContent, "<b>Saliency</b>");
+  assert.equal(panel.el.querySelectorAll("b").length, 0);
+  assert.ok(panel.el.textContent.includes("lower is better"));
+  assert.equal(panel.el.querySelectorAll("polyline").length, 4); // deletion + insertion per method
+  for (let i = 0; i < 5; i++) await flush(); // the sanity pictures are drawn after their images decode
+  const figures = [...panel.el.querySelectorAll('[data-testid="trust-sanity"] figure')];
+  assert.equal(figures.length, 2);
+  assert.ok(figures[0].classList.contains("xw-fail"));
+  assert.ok(!figures[1].classList.contains("xw-fail"));
+  assert.match(figures[0].textContent, /^<b>Saliency<\/b> after randomising the top 2 layers: rank correlation 0.95 \(fails/);
+  assert.match(figures[1].textContent, /passes/);
+  panel.el.querySelector('[data-testid="trust-evaluate"]').click();
+  panel.el.querySelector('[data-testid="feedback-train"]').click();
+  assert.deepEqual(sent, [{ type: "trust" }, { type: "train_feedback" }]);
+});
