@@ -217,6 +217,8 @@ def test_cancel_stops_the_global_computation_and_compute_global_restarts_it(one_
     monkeypatch.setattr(tabular_module, "permutation_importance", gated)
     f = xw.FeatureImportance(model, X, y=y)
     assert started.wait(30)
+    for lane in ("effects", "errors"):  # the short lanes started beside it: done first, so
+        assert f._lane(lane).done.wait(30)  # the progress shown at the end is the global's
     f._handle_custom_msg({"type": "cancel"}, [])  # the Cancel button's message
     release.set()
     assert f.wait(30)
