@@ -121,6 +121,8 @@ def test_categorical_features_use_their_categories_and_classifiers_name_the_scor
                                rtol=1e-5)
     logit = partial_dependence(model, X, 1, target=2, output="logit")
     assert logit.score == "logit of class 2" and not logit.categorical
+    named = partial_dependence(model, X, 1, target=2, class_names=["a", "b", "<c>"])
+    assert named.score == "probability of '<c>'"
     ale = accumulated_local_effects(model, X, "x0")
     assert len(ale.edges) == 3 and "categorical" in ale.notes[0]
 

@@ -83,7 +83,8 @@ class _Setup:
     """What PD and ALE both need: the adapter, the rows, the features, the target."""
 
     def __init__(self, model, X, target, output, head, feature_names, categorical, rows,
-                 seed):
+                 seed, class_names=None):
+        self.class_names = None if class_names is None else [str(c) for c in class_names]
         self.adapter = adapt(model, output=output, head=head)
         table = prepare_table(X, feature_names, categorical)
         self.names, self.features = table.names, table.features
@@ -121,7 +122,10 @@ class _Setup:
             return "predicted value"
         kind = self.adapter.score_kind  # "probability", "logit (before softmax)", "output"
         kind = {"output": "score"}.get(kind, kind.split(" (")[0])
-        return f"{kind} of class {1 if self.adapter.num_classes == 1 else self.target}"
+        k = 1 if self.adapter.num_classes == 1 else self.target
+        if self.class_names is not None and k < len(self.class_names):
+            return f"{kind} of '{self.class_names[k]}'"
+        return f"{kind} of class {k}"
 
     def index(self, feature) -> int:
         if isinstance(feature, (int, np.integer)) and not isinstance(feature, bool):
@@ -173,7 +177,7 @@ def _grid(values: np.ndarray, grid, categorical: bool, levels) -> np.ndarray:
 def partial_dependence(model, X, feature=None, grid=20, kind: str = "both", target=None, *,
                        output: str = "probability", head=None, feature_names=None,
                        categorical="auto", rows: int | None = None, seed: int = 0,
-                       progress=None, cancel=None):
+                       class_names=None, progress=None, cancel=None):
     """Partial dependence (and ICE curves) of the model's score on one feature or several.
 
     feature: a name (DataFrame column or ``feature_names``) or index; a list of them, or None
@@ -183,13 +187,15 @@ def partial_dependence(model, X, feature=None, grid=20, kind: str = "both", targ
         Categorical features (see ``xai_widgets.tables``) use their categories: draw bars.
     kind: "average" (PD only), "individual" (ICE only; ``average`` still holds their mean)
         or "both".
-    target: the class explained (default: the class the model predicts most often on X).
+    target: the class explained (default: the class the model predicts most often on X);
+        ``class_names`` name it in ``score`` ("probability of 'malignant'").
     rows: explain a seeded sample of this many rows of X (default: all of them).
     """
     if kind not in ("average", "individual", "both"):
         raise ExplainError(f"kind must be 'average', 'individual' or 'both', got {kind!r}.")
     start = time.perf_counter()
-    setup = _Setup(model, X, target, output, head, feature_names, categorical, rows, seed)
+    setup = _Setup(model, X, target, output, head, feature_names, categorical, rows, seed,
+                   class_names)
     many, indices = _features(setup, feature)
     x = setup.X
     plans = []
@@ -221,7 +227,8 @@ def partial_dependence(model, X, feature=None, grid=20, kind: str = "both", targ
 def accumulated_local_effects(model, X, feature, bins: int = 20, target=None, *,
                               output: str = "probability", head=None, feature_names=None,
                               categorical="auto", rows: int | None = None, seed: int = 0,
-                              progress=None, cancel=None) -> AccumulatedLocalEffects:
+                              class_names=None, progress=None,
+                              cancel=None) -> AccumulatedLocalEffects:
     """Accumulated local effects of one feature (Apley & Zhu 2020), first order.
 
     bins: the number of quantile bins (fewer when the feature has fewer distinct values:
@@ -232,7 +239,8 @@ def accumulated_local_effects(model, X, feature, bins: int = 20, target=None, *,
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
         raise ExplainError(f"bins must be a positive int, got {bins!r}.")
     start = time.perf_counter()
-    setup = _Setup(model, X, target, output, head, feature_names, categorical, rows, seed)
+    setup = _Setup(model, X, target, output, head, feature_names, categorical, rows, seed,
+                   class_names)
     j = setup.index(feature)
     x = setup.X
     values = x[:, j]

@@ -184,9 +184,11 @@ class TabularDepth(traitlets.HasTraits):
                        "class_names": names, "rows": int(len(self._X)),
                        "accuracy": float(np.trace(matrix) / max(1, matrix.sum()))}
 
-    def _effect_options(self) -> dict:
+    def _effect_options(self, names: bool = False) -> dict:
         head = self._adapter.head_name if len(self._adapter.head_names) > 1 else None
-        return {"output": self._adapter.output, "head": head,
+        extra = {"class_names": self._error_class_names()} if names and \
+            self.task == "classification" else {}
+        return {**extra, "output": self._adapter.output, "head": head,
                 "feature_names": list(self.feature_names),
                 "categorical": [f["name"] for f in self.features if f["kind"] == "categorical"]}
 
@@ -195,7 +197,7 @@ class TabularDepth(traitlets.HasTraits):
         key = (feature, target)
         model = self._adapter.model
         if key not in self._effects_cache:
-            options = self._effect_options()
+            options = self._effect_options(names=True)
             pd = partial_dependence(model, self._X, feature, grid=GRID, target=target,
                                     progress=progress, cancel=cancelled, **options)
             try:
