@@ -78,8 +78,10 @@ def test_probes_are_checked_when_the_monitor_is_made():
         xw.TrainingMonitor(np.zeros((33, 8, 8, 1), np.float32))
     with pytest.raises(xw.ExplainError, match="one class index per probe"):
         xw.TrainingMonitor(x, [1, 2])
-    with pytest.raises(xw.ExplainError, match="does not explain images"):
-        xw.TrainingMonitor(x, method="kernel_shap")
+    with pytest.raises(xw.ExplainError, match="unknown method 'anchors'"):
+        xw.TrainingMonitor(x, method="anchors")
+    # a name registered for several kinds: its image registration (superpixel KernelSHAP)
+    assert xw.TrainingMonitor(x, method="kernel_shap").method_label == "KernelSHAP (superpixels)"
     with pytest.raises(xw.ExplainError, match="unknown option"):
         xw.TrainingMonitor(x, options={"steps": 3})
     with pytest.raises(xw.ExplainError, match="every must be"):
@@ -404,3 +406,32 @@ def test_one_sigmoid_unit_is_a_binary_classifier():
     # the maps explain the unit (class 1's score) whatever the label
     exp = xw.explain(model, xt[:4], method="gradcam", target=0)
     np.testing.assert_allclose(h["heatmaps"][-1], exp.heatmaps, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_between_whole_pushes_only_the_newest_epoch_travels():
+    """The whole recording (the `frames` trait) is sent when 1, 2, 4, 8, ... epochs are
+    recorded and at the end; every other epoch travels alone, as one binary message, and
+    appended in order it is the same recording (checked in js/test/monitor.test.mjs)."""
+    x, y, xt, yt, names = _data(120)
+    mon = xw.TrainingMonitor(xt[:4], yt[:4], poll=False)
+    whole, single = [], []
+    mon.observe(lambda change: whole.append(len(mon.epochs)), "frames")
+    sent = mon.send
+
+    def spy(content, buffers=None):
+        if isinstance(content, dict) and content.get("type") == "frame":
+            single.append((content["count"], sum(len(b) for b in buffers)))
+        return sent(content, buffers)
+
+    mon.send = spy
+    model = _sequential()
+    model.fit(x, y, epochs=9, batch_size=60, callbacks=[mon], verbose=0)
+    assert mon.epochs == list(range(10))  # epoch 0 and 1..9
+    assert [count for count, _ in single] == [3, 5, 6, 7, 9, 10]
+    assert whole == [1, 2, 4, 8, 10]  # ... and the end: the saved notebook has all of it
+    frames = mon.frames
+    assert frames["heatmaps"]["shape"][0] == 10
+    # one epoch's message is small: its 4 maps, rows and the drift to the final map
+    per_epoch = 4 * 8 * 8 * 2 + 4 * (4 + 4 * 10 + 4 + 4) + 1 * 4
+    assert all(size <= per_epoch + count * 4 * 4 for count, size in single)

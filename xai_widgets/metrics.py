@@ -607,9 +607,12 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
     methods = list(methods)
     if not methods:
         raise ExplainError("methods is empty: name at least one method, e.g. ['saliency'].")
+    from .explainers import methods as registered
+
+    image_methods = registered(kind="image")
     for name in methods:
         spec = get_method(name)
-        if "image" not in spec.inputs:
+        if name not in image_methods:
             raise ExplainError(f"evaluate() scores image explanations; {name!r} explains "
                                f"{' and '.join(spec.inputs)} inputs.")
     options = dict(options or {})

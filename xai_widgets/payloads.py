@@ -171,7 +171,7 @@ def row_methods_view(result: dict, methods: tuple[str, ...]) -> dict:
         entry = result[method]
         extra = {k: array_payload(v) if isinstance(v, np.ndarray) else v
                  for k, v in entry.items() if k not in ("values", "base")}
-        out[method] = {"label": get_method(method).label,
+        out[method] = {"label": get_method(method, "tabular").label,
                        "values": array_payload(entry["values"]),
                        "base": entry["base"],
                        "sums_to_prediction": entry["base"] is not None, **extra}

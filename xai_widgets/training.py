@@ -69,12 +69,12 @@ def check_probes(probe_x, probe_y=None) -> tuple[np.ndarray, np.ndarray | None]:
 
 def check_method(method: str, options: dict) -> dict:
     """The method must explain images; its options are checked now, before any training."""
-    spec = get_method(method)
-    if "image" not in spec.inputs:
+    if method not in methods(kind="image"):
+        get_method(method)  # an unknown name: the registry's own message
         raise ExplainError(
             f"{method!r} does not explain images; TrainingMonitor offers "
             f"{sorted(methods(kind='image'))}.")
-    return spec.resolve_options(dict(options))
+    return get_method(method, "image").resolve_options(dict(options))
 
 
 def check_model(adapter, x: np.ndarray, y: np.ndarray | None, class_names) -> tuple:
@@ -120,7 +120,7 @@ def explain_probes(adapter, method: str, x: np.ndarray, targets: np.ndarray | No
 
     Returns {heatmaps (N, H, W), logits (N, K), targets (N,), seconds}. The same
     computation as ``xw.explain(model, x, method, target=targets, **options)``."""
-    spec = get_method(method)
+    spec = get_method(method, "image")
     options = dict(options)
     batch_size = options.pop("batch_size", None) or len(x)
     want = (np.full(len(x), -1, np.int32) if targets is None

@@ -168,3 +168,40 @@ test("before training: a waiting line, no probes recorded, an error shown in pla
   assert.equal(error.hidden, false);
   assert.equal(error.textContent, "The probes do not fit the model: <b>x</b>");
 });
+
+test("monitor: an epoch appended from the kernel's message equals the whole recording decoded", async () => {
+  const { appendFrame, decodeFrames } = await import("../src/monitor/monitor_logic.js");
+  const f32 = (values, shape) => ({ view: new DataView(new Float32Array(values).buffer), dtype: "float32", shape });
+  // 2 probes, 2x1 maps, 3 classes; epochs: 2 whole, then a third
+  const heat = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, -1, -0.5];
+  const probs = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1, 0.1, 0.1, 0.8, 0.4, 0.4, 0.2, 0.3, 0.3, 0.4, 0.9, 0.05, 0.05];
+  const whole = (e) => ({
+    heatmaps: f32(heat.slice(0, e * 4), [e, 2, 2, 1]), scales: f32([1, 2, 3, 4, 5, 6].slice(0, e * 2), [e, 2]),
+    probabilities: f32(probs.slice(0, e * 6), [e, 2, 3]), targets: f32([0, 1, 0, 1, 2, 0].slice(0, e * 2), [e, 2]),
+    drift: f32([-2, -2, 0.5, 0.4, 0.7, 0.1].slice(0, e * 2), [e, 2]), drift_final: f32([0.1, 0.2, 0.3, 0.4, 1, 1].slice(0, e * 2), [e, 2]),
+  });
+  const three = whole(3);
+  const newest = {
+    heatmaps: heat.slice(8), scales: [5, 6], probabilities: probs.slice(12), targets: [2, 0], drift: [0.7, 0.1],
+    drift_final: [0.1, 0.2, 0.3, 0.4, 1, 1], seconds: [0.01],
+  };
+  const shapes = { heatmaps: [1, 2, 2, 1], scales: [1, 2], probabilities: [1, 2, 3], targets: [1, 2], drift: [1, 2], drift_final: [3, 2], seconds: [1] };
+  const order = Object.keys(newest);
+  const content = { type: "frame", count: 3, order, arrays: Object.fromEntries(order.map((k) => [k, { dtype: "float32", shape: shapes[k] }])) };
+  const buffers = order.map((k) => new DataView(new Float32Array(newest[k]).buffer));
+  const appended = appendFrame(decodeFrames(whole(2)), content, buffers);
+  const direct = decodeFrames(three);
+  assert.equal(appended.count, 3);
+  for (let e = 0; e < 3; e++) {
+    for (let n = 0; n < 2; n++) {
+      assert.deepEqual(Array.from(appended.heatmap(e, n)), Array.from(direct.heatmap(e, n)));
+      assert.deepEqual(Array.from(appended.probabilities(e, n)), Array.from(direct.probabilities(e, n)));
+      assert.equal(appended.target(e, n), direct.target(e, n));
+      assert.equal(appended.drift(e, n), direct.drift(e, n));
+      assert.equal(appended.driftFinal(e, n), direct.driftFinal(e, n));
+    }
+  }
+  // a message that does not follow what the view has (it joined late) is ignored
+  const one = decodeFrames(whole(1));
+  assert.equal(appendFrame(one, content, buffers), one);
+});

@@ -154,9 +154,9 @@ class TrustMixin(traitlets.HasTraits):
                 frame.loc[frame.method == name, "randomization"] = float(corr[0])
                 payload, scale = heatmap_payload(maps[0])
                 sanity.append({"heatmap": payload, "info": {
-                    "scale": scale, "signed": bool(get_method(name).signed),
+                    "scale": scale, "signed": bool(get_method(name, "image").signed),
                     "cutoffs": percentile_cutoffs(maps[0]), "method": name,
-                    "label": get_method(name).label, "correlation": _number(corr[0]),
+                    "label": get_method(name, "image").label, "correlation": _number(corr[0]),
                     "layers": sanity_layers}})
             frame.attrs["captions"]["randomization"] = metrics.METRIC_CAPTIONS["randomization"]
         curves = frame.attrs["curves"]

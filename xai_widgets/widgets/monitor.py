@@ -226,8 +226,10 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         self._last_poll = 0.0
         self._stop_asked = False
         self._counter = 0  # epochs trained under this monitor (all fit calls)
+        self._sent = 0  # recorded epochs the view has (whole or appended)
+        self._full = 0  # recorded epochs in the `frames` trait (the last whole push)
         self.trace_count_after_first = None  # the compiled function's traces after epoch 0
-        spec = get_method(method)
+        spec = get_method(method, "image")
         anywidget.AnyWidget.__init__(
             self,
             images=[png_bytes(img) for img in x],
@@ -328,6 +330,8 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             if self._counter and (not rec.epochs or rec.epochs[-1] != self._counter):
                 self._record(self._counter)  # the last epoch is always recorded
             self.state = "stopped" if self._stop_asked else "finished"
+            if self._full != len(rec.epochs):
+                self._push(full=True)  # the whole recording: for new views and the notebook
         finally:
             self._listener.stop()
 
@@ -344,7 +348,12 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
             self.signed = result["signed"]
             self._push()
 
-    def _push(self):
+    def _push(self, full: bool | None = None):
+        """Send the recording to the view. The whole of it (the ``frames`` trait: what a new
+        view and a saved notebook read) when the number of recorded epochs is 1, 2, 4, 8, ...
+        and when training ends; in between, only the newest epoch, as one binary message that
+        the view appends (so a long run sends about twice its final size, not the sum of
+        every epoch's whole recording)."""
         h = self._recording.history()
         # each epoch's maps at view size, computed once (a record of the same epoch replaces it)
         cache = self._view_cache
@@ -354,18 +363,32 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
         e, n = maps.shape[:2]
         scales = np.abs(maps).reshape(e, n, -1).max(axis=-1) if e else np.zeros((0, n))
         scales = np.where(scales > 0, scales, 1.0).astype(np.float32)
-        frames = {
-            "heatmaps": array_payload(maps / scales[..., None, None], "float16"),
-            "scales": array_payload(scales),
-            "probabilities": array_payload(h["probabilities"]),
-            "targets": array_payload(h["targets"].astype(np.float32)),
-            "drift": array_payload(np.nan_to_num(h["drift"], nan=-2.0)),  # -2: none
-            "drift_final": array_payload(np.nan_to_num(h["drift_final"], nan=-2.0)),
-            "seconds": array_payload(h["seconds"]),
+        arrays = {
+            "heatmaps": (maps / scales[..., None, None], "float16"),
+            "scales": (scales, "float32"),
+            "probabilities": (h["probabilities"], "float32"),
+            "targets": (h["targets"].astype(np.float32), "float32"),
+            "drift": (np.nan_to_num(h["drift"], nan=-2.0), "float32"),  # -2: none
+            "drift_final": (np.nan_to_num(h["drift_final"], nan=-2.0), "float32"),
+            "seconds": (h["seconds"], "float32"),
         }
+        if full is None:
+            full = self.state != "training" or e & (e - 1) == 0 or e != self._sent + 1
+        if full:
+            frames = {name: array_payload(a, dtype) for name, (a, dtype) in arrays.items()}
+        else:  # the newest epoch only (drift_final changes for every epoch: all of it)
+            newest = {name: array_payload(a if name == "drift_final" else a[e - 1:], dtype)
+                      for name, (a, dtype) in arrays.items()}
+            self.send({"type": "frame", "count": e, "order": list(newest),
+                       "arrays": {k: {"dtype": v["dtype"], "shape": v["shape"]}
+                                  for k, v in newest.items()}},
+                      buffers=[v["view"] for v in newest.values()])
+        self._sent = e
         with self.hold_sync():
             self.epochs = [int(v) for v in h["epochs"]]
-            self.frames = frames
+            if full:
+                self.frames = frames
+                self._full = e
             self._push_curves(h)
 
     def _push_curves(self, h=None):
@@ -396,6 +419,7 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
                   options={k: v for k, v in rec.options.items() if k != "batch_size"})
         mon._recording = rec
         mon._view_cache = []
+        mon._sent = mon._full = 0
         mon._counter = int(rec.log_epochs[-1]) if rec.log_epochs else (
             int(rec.epochs[-1]) if rec.epochs else 0)
         with mon.hold_sync():

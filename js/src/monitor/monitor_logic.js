@@ -11,23 +11,51 @@ export function decodeFrames(frames) {
   const heat = decodeArray(frames.heatmaps);
   const [count, probes, height, width] = heat.shape;
   const probs = decodeArray(frames.probabilities);
-  const classes = probs.shape[2] || 0;
   const flat = (name) => (frames[name] ? decodeArray(frames[name]).data : new Float32Array(count * probes));
-  const scales = flat("scales");
-  const targets = flat("targets");
-  const drift = flat("drift");
-  const driftFinal = flat("drift_final");
+  return fromArrays({
+    count, probes, height, width, classes: probs.shape[2] || 0, heat: heat.data, probs: probs.data,
+    scales: flat("scales"), targets: flat("targets"), drift: flat("drift"), driftFinal: flat("drift_final"),
+  });
+}
+
+function fromArrays(raw) {
+  const { count, probes, height, width, classes, heat, probs, scales, targets, drift, driftFinal } = raw;
   const size = height * width;
   const none = (v) => (v < -1.5 ? null : v); // the kernel sends -2 for "not defined"
   return {
-    count, probes, height, width, classes,
-    heatmap: (e, n) => heat.data.subarray((e * probes + n) * size, (e * probes + n + 1) * size),
+    raw, count, probes, height, width, classes,
+    heatmap: (e, n) => heat.subarray((e * probes + n) * size, (e * probes + n + 1) * size),
     scale: (e, n) => scales[e * probes + n],
-    probabilities: (e, n) => probs.data.subarray((e * probes + n) * classes, (e * probes + n + 1) * classes),
+    probabilities: (e, n) => probs.subarray((e * probes + n) * classes, (e * probes + n + 1) * classes),
     target: (e, n) => targets[e * probes + n],
     drift: (e, n) => none(drift[e * probes + n]),
     driftFinal: (e, n) => none(driftFinal[e * probes + n]),
   };
+}
+
+function concat(a, b) {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The recording with the newest epoch appended, from the kernel's "frame" message (its
+ *  arrays in `buffers`, in `content.order`). A message that does not follow the epochs this
+ *  view has (it joined between two whole pushes) is ignored: the next whole push brings all. */
+export function appendFrame(data, content, buffers) {
+  if (!data || !content || content.count !== data.count + 1) return data;
+  const get = (name) => {
+    const i = content.order.indexOf(name);
+    return decodeArray({ view: buffers[i], ...content.arrays[name] }).data;
+  };
+  const raw = data.raw;
+  return fromArrays({
+    ...raw, count: data.count + 1,
+    heat: concat(raw.heat, get("heatmaps")), probs: concat(raw.probs, get("probabilities")),
+    scales: concat(raw.scales, get("scales")), targets: concat(raw.targets, get("targets")),
+    drift: concat(raw.drift, get("drift")), driftFinal: get("drift_final"),
+  });
 }
 
 /** Index in `epochs` of the recorded epoch shown: `epoch` (-1 = the latest). */

@@ -63,14 +63,14 @@ export function probesPanel() {
       cards.forEach((c, i) => {
         const label = state.labels[i] ?? -1;
         c.truth.textContent = label >= 0 ? `true ${state.names[label] ?? label}` : "no label";
-        if (!data || state.index < 0) {
+        if (!data || state.index < 0 || !data.count) {
           c.label.textContent = "not recorded yet";
           c.panel.heat = null;
           c.panel.resize(SIDE, "base");
           c.panel.composite(view);
           return;
         }
-        const e = state.index;
+        const e = Math.min(state.index, data.count - 1); // a view that joined late has fewer
         const values = data.heatmap(e, i);
         c.panel.setHeatmap(heatmapFromValues(values, data.height, data.width, { signed: state.signed }));
         c.panel.resize(SIDE, "base");

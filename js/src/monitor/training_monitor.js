@@ -7,7 +7,7 @@ import { bindModel } from "../common/model.js";
 import { decodePNG } from "../common/png.js";
 import { controlsPanel } from "./controls_panel.js";
 import { curvesPanel } from "./curves_panel.js";
-import { decodeCurves, decodeFrames, shownIndex, stateText } from "./monitor_logic.js";
+import { appendFrame, decodeCurves, decodeFrames, shownIndex, stateText } from "./monitor_logic.js";
 import { probesPanel } from "./probes_panel.js";
 
 function render({ model, el }) {
@@ -62,6 +62,12 @@ function render({ model, el }) {
   }
 
   listen("change:frames", () => { data = decodeFrames(model.get("frames")); later(draw); });
+  // between two whole pushes of `frames`, the kernel sends each new epoch alone
+  listen("msg:custom", (content, buffers) => {
+    if (!content || content.type !== "frame") return;
+    data = appendFrame(data, content, buffers || []);
+    later(draw);
+  });
   listen("change:curves", () => { curveData = decodeCurves(model.get("curves")); later(draw); });
   listen("change:images", loadImages);
   for (const key of ["epochs", "epoch", "state", "epochs_done", "total_epochs", "error", "class_names", "labels", "signed", "probability_kind"]) {
