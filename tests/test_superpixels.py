@@ -214,3 +214,24 @@ def test_the_image_explainer_names_the_superpixel_registration(digits):
     w = xw.ImageExplainer(model, x[:1], class_names=names, method="kernel_shap")
     assert w.methods["kernel_shap"]["label"] == "KernelSHAP (superpixels)"
     assert w.heatmap_info["caption"].startswith("KernelSHAP (superpixels) for class")
+
+
+def test_segment_borders_travel_with_the_heatmap_and_draw_on_request(digits):
+    from xai_widgets._encode import decode_payload
+    from xai_widgets.payloads import segment_borders
+
+    labels = np.array([[0, 0, 1], [0, 0, 1], [2, 2, 2]])
+    np.testing.assert_array_equal(segment_borders(labels), [[0, 1, 0], [1, 1, 1], [0, 0, 0]])
+    model, (x, _), names = digits
+    w = xw.ImageExplainer(model, x[:1], class_names=names, method="lime",
+                          options={"segmentation": "grid", "segments": 4})
+    segments = w.explanation.params["segments"][0]
+    border = decode_payload(w.heatmap_info["borders"]).astype(bool)
+    np.testing.assert_array_equal(border, segment_borders(segments))
+    assert border.any() and w.heatmap_info["segment_count"] == len(np.unique(segments))
+    plain = w.to_png()
+    w.show_segments = True  # the view's "Segment borders" switch (view-only)
+    assert w.to_png() != plain
+    w.method = "saliency"  # no segments: no borders sent
+    assert "borders" not in w.heatmap_info
+    w.close()

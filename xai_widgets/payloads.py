@@ -67,6 +67,16 @@ def top_classes(values: np.ndarray, names: list[str], *, value_kind: str, k: int
              "value_kind": value_kind} for i in order]
 
 
+def segment_borders(labels: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels whose segment differs from their right or lower neighbour's (the
+    superpixel methods' segments, drawn on request over the picture)."""
+    labels = np.asarray(labels)
+    border = np.zeros(labels.shape, bool)
+    border[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+    border[:-1, :] |= labels[:-1, :] != labels[1:, :]
+    return border
+
+
 def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
                  label: str | None = None, *, value_kind: str) -> tuple[dict, dict]:
     """One input's heatmap as float16 bytes scaled to [-1, 1], and what the view says of it
@@ -103,7 +113,18 @@ def heatmap_view(exp: Explanation, class_names: list[str], index: int = 0,
         "caption": caption(label, name, score, kind, exp.signed, value_kind),
         "caption_magnitude": caption(label, name, score, kind, False, value_kind),
         **_empty_captions(finite, label, reading(name, score, kind, value_kind)),
+        **_borders(exp, index),
     }
+
+
+def _borders(exp: Explanation, index: int) -> dict:
+    """The superpixel methods' segment borders for the view (uint8 0/1 per pixel)."""
+    segments = exp.params.get("segments")
+    if segments is None or np.ndim(segments) != 3:
+        return {}
+    border = segment_borders(np.asarray(segments)[index])
+    return {"borders": array_payload(border.astype(np.uint8), "uint8"),
+            "segment_count": int(len(np.unique(np.asarray(segments)[index])))}
 
 
 def _empty_captions(finite: np.ndarray, label: str, read: str) -> dict:

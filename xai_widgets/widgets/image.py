@@ -22,7 +22,7 @@ from .._encode import png_bytes
 from ..errors import Cancelled, ExplainError
 from ..explainers import Explanation, explain, get_method, methods
 from ..models import _is_model, adapt
-from ..payloads import heatmap_view, subject, top_classes
+from ..payloads import heatmap_view, segment_borders, subject, top_classes
 from ._base import ComputeWidget, bundle, check_target
 from ._cache import LRUCache
 from ._trust import TrustMixin
@@ -82,6 +82,7 @@ class ImageExplainer(TrustMixin, ComputeWidget):
     colormap = traitlets.Unicode("auto").tag(sync=True)
     absolute = traitlets.Bool(False).tag(sync=True)
     heatmap_only = traitlets.Bool(False).tag(sync=True)
+    show_segments = traitlets.Bool(False).tag(sync=True)  # superpixel methods: their segments
     height = traitlets.Int(600).tag(sync=True)  # explicit pixels: % heights collapse
 
     def __init__(self, model, images, class_names=None, *, method=DEFAULT_METHOD,
@@ -367,6 +368,11 @@ class ImageExplainer(TrustMixin, ComputeWidget):
                 ax, exp.inputs[0], exp.heatmaps[0], signed=exp.signed,
                 colormap=self.colormap, absolute=self.absolute, threshold=self.threshold,
                 opacity=self.opacity, heatmap_only=self.heatmap_only)
+            segments = exp.params.get("segments")
+            if self.show_segments and segments is not None:
+                border = segment_borders(np.asarray(segments)[0])
+                ax.imshow(np.ma.masked_where(~border, border), cmap="binary_r", vmin=0, vmax=1,
+                          interpolation="nearest", alpha=0.9)
             fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02)
             _, info = heatmap_view(exp, names, value_kind=adapter.value_kind)
             text = info["caption"] if signed else info["caption_magnitude"]

@@ -66,6 +66,24 @@ export class OverlayPanel {
     this.base = bitmap;
   }
 
+  /** The superpixel methods' segment borders (a uint8 0/1 payload at the image's size), drawn
+   *  over the picture when the view asks for them (show_segments); null: none. */
+  setBorders(payload) {
+    this.borders = null;
+    if (!payload || !payload.view) return;
+    const { data, shape } = decodeArray(payload);
+    const [height, width] = shape;
+    const rgba = new Uint8ClampedArray(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      if (data[i] > 0) rgba.set([255, 255, 255, 235], 4 * i);
+    }
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
+    this.borders = canvas;
+  }
+
   setHeatmap(heat) {
     this.heat = heat;
     this.heatCanvas.width = heat.width;
@@ -113,6 +131,10 @@ export class OverlayPanel {
       ctx.globalAlpha = view.heatmap_only ? 1 : view.opacity;
       ctx.drawImage(this.heatCanvas, 0, 0, width, height);
       ctx.globalAlpha = 1;
+    }
+    if (this.borders && view.show_segments) {
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(this.borders, 0, 0, width, height);
     }
     this.lastRedrawMs = performance.now() - t0;
   }

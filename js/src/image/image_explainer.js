@@ -15,7 +15,7 @@ import { trustView } from "./trust_view.js";
 import { viewControls } from "./view_controls.js";
 
 // View-only keys, and whether a change needs new colours (else only re-compositing).
-const RECOLOR = { opacity: false, threshold: true, colormap: true, absolute: true, heatmap_only: true };
+const RECOLOR = { opacity: false, threshold: true, colormap: true, absolute: true, heatmap_only: true, show_segments: false };
 const VIEW_KEYS = Object.keys(RECOLOR);
 const SIDE_PX = 290; // the view controls' column
 
@@ -55,6 +55,8 @@ function render({ model, el }) {
     pictures.show(bases[index] || null, { heatmap: model.get("heatmap") || {}, info: model.get("heatmap_info") || {} },
       model.get("compare_heatmaps") || []);
     root.dataset.shownIndex = String(index);
+    controls.segmentsAvailable(Boolean((model.get("heatmap_info") || {}).borders)
+      || (model.get("compare_heatmaps") || []).some((e) => e.info && e.info.borders));
     redraw(true);
   }
 

@@ -12,6 +12,7 @@ function comparePanel(base, entry) {
   const panel = new OverlayPanel(canvas);
   panel.setBase(base);
   panel.setHeatmap(prepareHeatmap(entry.heatmap, entry.info));
+  panel.setBorders(entry.info.borders);
   panel.bar = colorbar("compare-colorbar", "this panel's own scale");
   panel.figure = h("figure", { dataset: { method: entry.info.method } }, [
     canvas, h("figcaption", { text: entry.info.label }), panel.bar.box]);
@@ -41,6 +42,7 @@ export function stage() {
     show(base, mainEntry, compared = []) {
       main.setBase(base);
       if (mainEntry && mainEntry.heatmap && mainEntry.heatmap.view) main.setHeatmap(prepareHeatmap(mainEntry.heatmap, mainEntry.info));
+      main.setBorders(mainEntry && mainEntry.info ? mainEntry.info.borders : null);
       panels = compared.length && mainEntry && mainEntry.heatmap.view ? [mainEntry, ...compared].map((e) => comparePanel(base, e)) : [];
       replaceChildren(grid, panels.map((p) => p.figure));
       canvas.hidden = panels.length > 0;

@@ -16,6 +16,10 @@ export function viewControls(setView) {
   ]);
   const absolute = h("input", { type: "checkbox", dataset: { testid: "absolute" } });
   const heatmapOnly = h("input", { type: "checkbox", dataset: { testid: "heatmap-only" } });
+  const segments = h("input", { type: "checkbox", dataset: { testid: "segments" } });
+  const segmentsRow = row("Segment borders", segments);
+  segmentsRow.title = "The superpixels the method scored (LIME, KernelSHAP on segments)";
+  segmentsRow.hidden = true;
   const opacityLabel = h("span", { class: "xw-value" });
   const thresholdLabel = h("span", { class: "xw-value" });
   const bar = colorbar("colorbar");
@@ -25,6 +29,7 @@ export function viewControls(setView) {
     row("Colormap", colormap),
     row("Absolute values", absolute),
     row("Heatmap only", heatmapOnly),
+    segmentsRow,
     bar.box,
   ]);
   opacity.addEventListener("input", () => setView("opacity", Number(opacity.value)));
@@ -32,6 +37,7 @@ export function viewControls(setView) {
   colormap.addEventListener("change", () => setView("colormap", colormap.value));
   absolute.addEventListener("change", () => setView("absolute", absolute.checked));
   heatmapOnly.addEventListener("change", () => setView("heatmap_only", heatmapOnly.checked));
+  segments.addEventListener("change", () => setView("show_segments", segments.checked));
 
   return {
     el,
@@ -41,9 +47,12 @@ export function viewControls(setView) {
       colormap.value = view.colormap;
       absolute.checked = view.absolute;
       heatmapOnly.checked = view.heatmap_only;
+      segments.checked = Boolean(view.show_segments);
       opacityLabel.textContent = `${Math.round(view.opacity * 100)}%`;
       thresholdLabel.textContent = view.threshold > 0 ? `${Math.round(view.threshold)}th pct` : "off";
     },
+    /** Show the "Segment borders" switch only for a method that has segments. */
+    segmentsAvailable(on) { segmentsRow.hidden = !on; },
     /** The colour scale of the single picture; null in compare mode (each panel has its own). */
     scale(settings, note = "") {
       bar.canvas.hidden = !settings;
