@@ -103,22 +103,32 @@ def deletion_insertion(model, inputs, heatmaps, targets=None, *, steps: int = 32
     blurred = gaussian_blur(x, sigma)
     fractions = counts / pixels
 
+    per_image = 2 * (steps + 1)  # its deletion and insertion rows
+    group = max(1, batch_size // per_image)  # images whose rows go through one call
+
+    def rows_of(i, heat_i):
+        order = np.argsort(-heat_i.ravel(), kind="stable")
+        # rank[p] = position of pixel p in the order; pixel p is changed at step s when
+        # rank[p] < counts[s].
+        rank = np.empty(pixels, int)
+        rank[order] = np.arange(pixels)
+        changed = (rank[None, :] < counts[:, None]).reshape(steps + 1, height, width)
+        if x.ndim == 4:
+            changed = changed[..., None]
+        deleted = np.where(changed, np.float32(deletion_value), x[i][None])
+        inserted = np.where(changed, x[i][None], blurred[i][None])
+        return np.concatenate([deleted, inserted]).astype(np.float32)
+
     def curves_for(heat):
+        """Every image's deletion and insertion rows, several images per compiled call."""
         curves = {"deletion": np.empty((n, steps + 1)), "insertion": np.empty((n, steps + 1))}
-        for i in range(n):
-            order = np.argsort(-heat[i].ravel(), kind="stable")
-            # rank[p] = position of pixel p in the order; pixel p is changed at step s when
-            # rank[p] < counts[s].
-            rank = np.empty(pixels, int)
-            rank[order] = np.arange(pixels)
-            changed = (rank[None, :] < counts[:, None]).reshape(steps + 1, height, width)
-            if x.ndim == 4:
-                changed = changed[..., None]
-            deleted = np.where(changed, np.float32(deletion_value), x[i][None])
-            inserted = np.where(changed, x[i][None], blurred[i][None])
-            for name, rows in (("deletion", deleted), ("insertion", inserted)):
-                curves[name][i] = adapter.scores(rows.astype(np.float32),
-                                                 batch_size)[:, targets[i]]
+        for start in range(0, n, group):
+            images = range(start, min(n, start + group))
+            rows = np.concatenate([rows_of(i, heat[i]) for i in images])
+            scores = adapter.scores(rows, batch_size).reshape(len(images), 2, steps + 1, -1)
+            for k, i in enumerate(images):
+                curves["deletion"][i] = scores[k, 0, :, targets[i]]
+                curves["insertion"][i] = scores[k, 1, :, targets[i]]
         return curves
 
     curves = curves_for(heat)
