@@ -268,3 +268,23 @@ def test_randomized_maps_are_the_randomization_checks_step(keras):
     # the user's model is untouched
     again = xw.explain(model, x, method="saliency").heatmaps
     assert not np.allclose(np.abs(again), np.abs(maps))
+
+
+def test_evaluate_explains_the_output_asked_for(keras):
+    """output="probability": the maps are the probability's (a different gradient from the
+    logit's once the softmax is not flat), as xw.explain gives them."""
+    rng = np.random.default_rng(9)
+    model = keras.Sequential([keras.Input((H, W, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, activation="softmax", name="d")])
+    model.get_layer("d").set_weights([rng.normal(size=(H * W, 3)).astype(np.float32),
+                                      np.zeros(3, np.float32)])
+    x = rng.uniform(size=(2, H, W, 1)).astype(np.float32)
+    kwargs = dict(methods=["gradient_x_input"], targets=0, steps=4, subsets=8, samples=2,
+                  randomization_layers=None, random_logit_check=False)
+    for output in ("logit", "probability"):
+        df = xw.metrics.evaluate(model, x, output=output, **kwargs)
+        expected = xw.explain(model, x, method="gradient_x_input", target=0, output=output)
+        np.testing.assert_allclose(df.attrs["maps"]["gradient_x_input"], expected.heatmaps,
+                                   rtol=1e-4, atol=1e-7)
+    logit = xw.explain(model, x, method="gradient_x_input", target=0).heatmaps
+    assert not np.allclose(expected.heatmaps, logit, rtol=1e-2)

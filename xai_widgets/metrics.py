@@ -588,7 +588,7 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
              subset_size: int | None = None, samples: int = 8, radius: float = 0.02,
              randomization_layers: int | None = 1, random_logit_check: bool = True,
              options: dict | None = None, seed: int = 0, head=None, batch_size: int = 64,
-             progress=None, cancel=None):
+             output: str = "logit", progress=None, cancel=None):
     """Every trust metric for several methods on several images: a pandas DataFrame with
     one row per (input, method), in ``METRIC_CAPTIONS``' terms.
 
@@ -606,7 +606,9 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
     options. ``progress(done, total)`` counts stages; ``cancel()`` is checked between and
     inside them (raises ``xw.Cancelled``). ``df.attrs["curves"]`` keeps the deletion and
     insertion curves, ``df.attrs["maps"]`` the heatmaps, ``df.attrs["captions"]`` what each
-    column means.
+    column means. ``output``: what the methods explain and faithfulness measures, "logit"
+    (the score before a final softmax/sigmoid) or "probability"; deletion and insertion
+    always follow the probability, as their protocol does.
     """
     import pandas as pd  # runtime dependency: evaluate() returns a DataFrame
 
@@ -634,7 +636,7 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
         raise ExplainError(f"steps must be a positive int, got {steps!r}.")
     if not isinstance(samples, int) or samples < 1:
         raise ExplainError(f"samples must be a positive int, got {samples!r}.")
-    adapter = adapt(model, head=head)
+    adapter = adapt(model, output=output, head=head)
     x = adapter.validate_inputs(inputs)
     if x.ndim not in (3, 4):
         raise ExplainError(f"evaluate() scores image explanations; these inputs have shape "
@@ -646,7 +648,7 @@ def evaluate(model, inputs, methods=("saliency", "integrated_gradients"), target
     stages = (len(methods) * (2 + (random_logit_check and adapter.num_classes > 1)
                               + (randomization_layers is not None)) + 2)
     batches = _Batches(progress, cancel, stages)
-    runs = {name: _explainer(model, name, options.get(name, {}), "logit", head)
+    runs = {name: _explainer(model, name, options.get(name, {}), output, head)
             for name in methods}
 
     maps = {}

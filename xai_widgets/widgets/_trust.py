@@ -137,14 +137,15 @@ class TrustMixin(traitlets.HasTraits):
             self._model, self._x[index:index + 1], methods=names,
             targets=None if target is None else [int(target)],
             masks=region if region.any() else None, head=self._adapter.head_name
-            if len(self.heads) > 1 else None, progress=progress, cancel=cancelled,
-            **settings)
+            if len(self.heads) > 1 else None, output=self._output, progress=progress,
+            cancel=cancelled, **settings)
         sanity = []
         if sanity_layers:
             for name in names:
                 if cancelled():
                     raise Cancelled("trust evaluation cancelled")
                 opts = dict(shown.get("options", {})) if name == method else {}
+                opts["output"] = self._output  # what the widget explains
                 if len(self.heads) > 1:
                     opts["head"] = self._adapter.head_name
                 maps, corr = metrics.randomized_maps(
