@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import atexit
 import threading
 import time
 import weakref
@@ -108,14 +109,28 @@ def _next_function():
 
 def _compile_in_background(delay: float):
     time.sleep(delay)
-    while True:
-        while _busy:  # an explanation is computing: do not take the GIL from it
+    while not _stopping:
+        while _busy and not _stopping:  # an explanation is computing: do not take the GIL
             time.sleep(POLL)
-        fn = _next_function()
+        fn = None if _stopping else _next_function()
         if fn is None:
             return
         fn.compile(warm_up=True, quiet=True)
         del fn
+
+
+_stopping = False
+
+
+@atexit.register
+def _stop_at_exit():
+    """The process is ending (a kernel shut down right after its last cell, as a headless
+    run does): start no other compile and let the one in progress end first, so the
+    interpreter is not torn down under TensorFlow's tracing ("terminate called after
+    throwing an instance of ..." on stderr)."""
+    global _stopping
+    _stopping = True
+    wait(timeout=20)
 
 
 def wait(timeout: float | None = None) -> bool:

@@ -10,8 +10,10 @@ and a failure raises there (the widget shows it too).
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +49,26 @@ def check_target(adapter, value: int) -> int:
     return value
 
 
+_LIVE: "weakref.WeakSet" = weakref.WeakSet()  # widgets whose lanes may be working
+
+
+@atexit.register
+def _stop_lanes_at_exit(timeout: float = 20.0):
+    """The process is ending (a kernel shut down right after its last cell): cancel every
+    widget's background work and let it stop between two batches, so the interpreter is not
+    torn down under TensorFlow."""
+    threads = []
+    for widget in list(_LIVE):
+        for lane in list(getattr(widget, "_lanes", {}).values()):
+            lane.next = None
+            lane.cancel.set()
+            if lane.thread is not None:
+                threads.append(lane.thread)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
 class _Lane:
     """One queue of work: one thread at a time, the newest request replaces a pending one
     and cancels the running one between two batches."""
@@ -69,6 +91,7 @@ class ComputeWidget(anywidget.AnyWidget):
         self._from_frontend = False
         self._lock = threading.Lock()
         self._lanes: dict[str, _Lane] = {}
+        _LIVE.add(self)
         self._busy = 0  # lanes running work now
         self._closed = False
         super().__init__(**kwargs)
