@@ -302,7 +302,10 @@ def test_dataset_class_weight_functional_model_and_logits():
 @pytest.mark.slow
 def test_stop_reaches_a_busy_kernel():
     """The browser's Stop, as a comm message on the shell channel while the fit cell runs,
-    reaches the widget (a kernel subshell with ipykernel >= 7): training ends early."""
+    reaches the widget (a kernel subshell with ipykernel >= 7): training ends early. And no
+    other status message falls inside fit: JupyterLab shows the kernel's state from every
+    one, so a stray "idle" (the subshell's control request, a view sync answered by the
+    subshell) would show the kernel idle while it trains."""
     import os
     import time
 
@@ -345,20 +348,34 @@ def test_stop_reaches_a_busy_kernel():
         assert error is None, error
         comm_id = out.strip().splitlines()[-1]
         fit = kc.execute("model.fit(x, y, epochs=500, batch_size=64, callbacks=[mon], verbose=0)"
-                         "\nprint(mon.state, mon.epochs_done, mon.listen_mode)")
-        # wait until the view would have seen two epochs, then click Stop
+                         "\nprint(mon.state, mon.epochs_done, mon.listen_mode, mon.opacity)")
+        statuses = []  # (state, parent msg_id) of every status from the fit's busy on
+
+        def note(msg):
+            if msg["msg_type"] == "status" and (statuses or msg["parent_header"].get("msg_id") == fit):
+                statuses.append((msg["content"]["execution_state"],
+                                 msg["parent_header"].get("msg_id")))
+
+        # wait until the view would have seen two epochs; move a view-only slider (a state
+        # sync), then click Stop
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             msg = kc.get_iopub_msg(timeout=120)
+            note(msg)
             state = msg["content"].get("data", {}).get("state", {})
             if msg["msg_type"] == "comm_msg" and state.get("epochs_done", 0) >= 2:
                 break
+        sync = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {
+            "method": "update", "state": {"opacity": 0.25}, "buffer_paths": []}})
+        kc.shell_channel.send(sync)
+        time.sleep(0.5)
         stop = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {
             "method": "custom", "content": {"type": "stop"}}})
         kc.shell_channel.send(stop)
         out = ""
         while True:
             msg = kc.get_iopub_msg(timeout=120)
+            note(msg)
             if msg["parent_header"].get("msg_id") != fit:
                 continue
             if msg["msg_type"] == "stream":
@@ -366,8 +383,16 @@ def test_stop_reaches_a_busy_kernel():
             assert msg["msg_type"] != "error", msg["content"]
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 break
-        state, done, mode = out.split()
+        state, done, mode, opacity = out.split()
         assert state == "stopped" and 2 <= int(done) < 500 and mode == "subshell", out
+        # inside fit: the fit's busy, the Stop's own busy/idle (the subshell), the fit's idle
+        stop_id = stop["header"]["msg_id"]
+        assert statuses[0] == ("busy", fit) and statuses[-1] == ("idle", fit), statuses
+        assert all(parent == stop_id for _, parent in statuses[1:-1]), statuses
+        # the view sync waited for the cell's end (the main shell), then applied
+        assert opacity == "0.6", out
+        out, error = run("print(mon.opacity)")
+        assert error is None and out.strip() == "0.25", (out, error)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -49,13 +49,14 @@ def _kernel():
 
 
 class _Listener:
-    """Lets the browser's messages to one widget (Stop, the scrubber's sync) reach it while
-    ``fit`` holds the kernel's main thread. See docs/architecture.md, "TrainingMonitor".
+    """Lets the browser's Stop reach one widget while ``fit`` holds the kernel's main
+    thread. See docs/architecture.md, "TrainingMonitor".
 
     - ipykernel >= 7 (kernel subshells, JEP 91): a subshell is created through the kernel's
-      own control channel (``create_subshell_request``) and the widget's comm routes the
-      frontend's messages to it (ipykernel's comm routing hook), so they are handled in the
-      subshell's thread while the main thread trains; deleted again when training ends.
+      own control channel (``create_subshell_request``) and, while fit runs, the widget's
+      comm routes the frontend's Stop message to it (ipykernel's comm routing hook), so it
+      is handled in the subshell's thread while the main thread trains. The subshell is
+      deleted with the widget.
     - ipykernel < 7: jupyter-ui-poll hands pending messages over at batch ends (its
       ``ui_events``), which needs ``kernel.do_one_iteration`` (gone in ipykernel 7).
     - anywhere else (plain Python, no kernel): nothing; ``mon.stop()`` still works.
@@ -70,9 +71,10 @@ class _Listener:
         self.poll = None
 
     def prepare(self):
-        """Create the subshell now, while the cell that makes the widget runs: the control
-        request's busy/idle status then comes before that cell's own idle, and never
-        during fit (where JupyterLab would show the kernel idle)."""
+        """Create the subshell now, while the cell that makes the widget runs. JupyterLab
+        shows the kernel's state from every status message, whoever caused it: the control
+        request's own "idle" must be out before this cell ends, never during ``fit`` (where
+        the kernel would read idle for the whole run). ``_control`` waits for it."""
         kernel = _kernel()
         comm = getattr(self.widget, "comm", None)
         if (kernel is None or comm is None or self.subshell is not None
@@ -91,7 +93,12 @@ class _Listener:
             return
         if self.subshell is not None:
             subshell = self.subshell
-            comm._reply_subshell_for = lambda data, default: subshell
+            # Only Stop goes to the subshell. Every message a subshell handles publishes its
+            # own busy/idle, which JupyterLab would show as the kernel's state while fit
+            # runs; view state (the scrubber, opacity) is drawn in the browser and reaches
+            # Python when the cell ends, in order, like any other widget's.
+            comm._reply_subshell_for = (
+                lambda data, default: subshell if _is_stop(data) else default)
             self.mode = "subshell"
             return
         kernel = _kernel()
@@ -105,26 +112,40 @@ class _Listener:
             self.mode = "ui-poll"
 
     def _control(self, msg_type: str, content: dict) -> dict:
-        """One request on this kernel's own control channel (public messaging protocol)."""
+        """One request on this kernel's own control channel (public messaging protocol).
+        Returns once the kernel has answered and published the request's "idle" status."""
         if self._client is None:
             from ipykernel.connect import get_connection_file
             from jupyter_client import BlockingKernelClient
 
             client = BlockingKernelClient()
             client.load_connection_file(get_connection_file())
-            client.start_channels(shell=False, iopub=False, stdin=False, hb=False,
+            client.start_channels(shell=False, iopub=True, stdin=False, hb=False,
                                   control=True)
             self._client = client
+            # ipykernel >= 7 greets each new IOPub subscriber (JEP 65): after the greeting
+            # no status message of ours can be missed
+            _wait_iopub(client, lambda m: m["header"]["msg_type"] == "iopub_welcome", 2.0)
         msg = self._client.session.msg(msg_type, content)
+        msg_id = msg["header"]["msg_id"]
         self._client.control_channel.send(msg)
         deadline = time.monotonic() + 10
+        reply = None
         while time.monotonic() < deadline:
-            reply = self._client.control_channel.get_msg(timeout=10)
-            if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
-                if reply["content"].get("status") != "ok":
-                    raise RuntimeError(reply["content"].get("evalue", "subshell request failed"))
-                return reply["content"]
-        raise TimeoutError(f"no reply to {msg_type}")
+            answer = self._client.control_channel.get_msg(timeout=10)
+            if answer["parent_header"].get("msg_id") == msg_id:
+                reply = answer
+                break
+        if reply is None:
+            raise TimeoutError(f"no reply to {msg_type}")
+        # the kernel sends the reply first and its "idle" after: wait for that too
+        _wait_iopub(self._client, lambda m: (m["header"]["msg_type"] == "status"
+                                             and m["parent_header"].get("msg_id") == msg_id
+                                             and m["content"].get("execution_state") == "idle"),
+                    2.0)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(reply["content"].get("evalue", "subshell request failed"))
+        return reply["content"]
 
     def _close_client(self):
         if self._client is not None:
@@ -151,6 +172,26 @@ class _Listener:
                 pass
             self.subshell = None
         self._close_client()
+
+
+def _is_stop(data) -> bool:
+    """Whether a comm message's data is the view's Stop (an ipywidgets custom message)."""
+    return (isinstance(data, dict) and data.get("method") == "custom"
+            and isinstance(data.get("content"), dict) and data["content"].get("type") == "stop")
+
+
+def _wait_iopub(client, wanted, timeout: float) -> bool:
+    """Read the client's IOPub until a message satisfies ``wanted`` (True) or ``timeout``."""
+    import queue
+
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            if wanted(client.iopub_channel.get_msg(timeout=left)):
+                return True
+        except queue.Empty:
+            return False
+    return False
 
 
 def _view_maps(heatmaps: np.ndarray) -> np.ndarray:
