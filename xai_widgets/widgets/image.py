@@ -25,6 +25,7 @@ from ..models import _is_model, adapt
 from ..payloads import heatmap_view, segment_borders, subject, top_classes
 from ._base import ComputeWidget, bundle, check_target
 from ._cache import LRUCache
+from ._methods import MethodMenu
 from ._trust import TrustMixin
 
 # Cached explanations, per widget. An entry holds the input, the attributions, the heatmap
@@ -41,7 +42,7 @@ REQUEST = ("head", "index", "method", "target", "options", "compare")
 DEFAULT_METHOD = "saliency"
 
 
-class ImageExplainer(TrustMixin, ComputeWidget):
+class ImageExplainer(MethodMenu, TrustMixin, ComputeWidget):
     """Explain a Keras image model's decision, live, in the notebook.
 
     >>> w = ImageExplainer(model, images, class_names=names)
@@ -53,6 +54,7 @@ class ImageExplainer(TrustMixin, ComputeWidget):
 
     _esm = bundle("image_explainer.js")
     _css = bundle("image_explainer.css")
+    _METHOD_KIND, _METHOD_INPUTS = "image", "images"  # the method menu (MethodMenu)
 
     # data (sent once)
     images = traitlets.List(traitlets.Bytes()).tag(sync=True)
@@ -190,31 +192,6 @@ class ImageExplainer(TrustMixin, ComputeWidget):
             self._restoring = restoring
 
     # -- reacting to changes ------------------------------------------------------------
-    @staticmethod
-    def _check_method(name: str, offered: dict):
-        if name not in offered:
-            get_method(name)  # an unknown name: the registry's own message
-            raise ExplainError(
-                f"{name!r} does not explain images; the ImageExplainer offers "
-                f"{sorted(offered)}.")
-
-    @traitlets.validate("method")
-    def _validate_method(self, proposal):
-        try:
-            self._check_method(proposal["value"], self.methods)
-        except ExplainError as exc:
-            raise traitlets.TraitError(str(exc)) from None
-        return proposal["value"]
-
-    @traitlets.validate("compare")
-    def _validate_compare(self, proposal):
-        for name in proposal["value"]:
-            try:
-                self._check_method(name, self.methods)
-            except ExplainError as exc:
-                raise traitlets.TraitError(str(exc)) from None
-        return list(dict.fromkeys(proposal["value"]))  # each method once
-
     @traitlets.validate("target")
     def _check_target(self, proposal):
         return check_target(self._adapter, proposal["value"])
@@ -250,13 +227,8 @@ class ImageExplainer(TrustMixin, ComputeWidget):
     def _request_changed(self, change):
         if self._restoring:
             return
-        if change["name"] == "method" and change["old"] != change["new"]:
-            # options belong to a method: keep only those the new one knows
-            known = get_method(change["new"], "image").options
-            kept = {k: v for k, v in self.options.items() if k in known}
-            if kept != self.options:
-                self.options = kept  # fires this observer again, which does the work
-                return
+        if self._drop_unknown_options(change):
+            return  # the new options fire this observer again, which does the work
         self._explain_now()
 
     def _update_top_classes(self):

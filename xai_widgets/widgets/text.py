@@ -15,15 +15,16 @@ from ..explainers import explain, get_method, methods
 from ..explainers.text import MODEL_OPTIONS, text_model
 from ..payloads import subject, top_classes
 from ..payloads_text import text_row
-from ._base import ComputeWidget, bundle
+from ._base import ComputeWidget, bundle, check_target
 from ._cache import LRUCache
+from ._methods import MethodMenu
 
 CACHE_SIZE = 256
 CACHE_BYTES = 16 * 2**20
 REQUEST = ("text", "method", "target", "options", "compare")
 
 
-class TextExplainer(ComputeWidget):
+class TextExplainer(MethodMenu, ComputeWidget):
     """Explain a Keras text classifier's decision word by word, live, in the notebook.
 
     >>> t = TextExplainer(model, texts, class_names=names)
@@ -36,6 +37,7 @@ class TextExplainer(ComputeWidget):
 
     _esm = bundle("text_explainer.js")
     _css = bundle("text_explainer.css")
+    _METHOD_KIND, _METHOD_INPUTS = "text", "text"  # the method menu (MethodMenu)
 
     # data (sent once)
     texts = traitlets.List(traitlets.Unicode()).tag(sync=True)  # the texts to pick from
@@ -95,37 +97,9 @@ class TextExplainer(ComputeWidget):
         return list(self._compared)
 
     # -- checks -------------------------------------------------------------------------
-    @staticmethod
-    def _check_method(name: str, offered: dict):
-        if name not in offered:
-            get_method(name)  # an unknown name: the registry's own message
-            raise ExplainError(f"{name!r} does not explain text; the TextExplainer offers "
-                               f"{sorted(offered)}.")
-
-    @traitlets.validate("method")
-    def _validate_method(self, proposal):
-        try:
-            self._check_method(proposal["value"], self.methods)
-        except ExplainError as exc:
-            raise traitlets.TraitError(str(exc)) from None
-        return proposal["value"]
-
-    @traitlets.validate("compare")
-    def _validate_compare(self, proposal):
-        for name in proposal["value"]:
-            try:
-                self._check_method(name, self.methods)
-            except ExplainError as exc:
-                raise traitlets.TraitError(str(exc)) from None
-        return list(dict.fromkeys(proposal["value"]))
-
     @traitlets.validate("target")
     def _validate_target(self, proposal):
-        value = proposal["value"]
-        if value != -1 and not 0 <= value < self._tm.num_classes:
-            raise traitlets.TraitError(f"target {value} is out of range: the model has "
-                                       f"{self._tm.num_classes} classes (-1: the top class).")
-        return value
+        return check_target(self._tm, proposal["value"])
 
     @traitlets.validate("text")
     def _validate_text(self, proposal):
@@ -137,12 +111,8 @@ class TextExplainer(ComputeWidget):
     def _request_changed(self, change):
         if self._restoring:
             return
-        if change["name"] == "method" and change["old"] != change["new"]:
-            known = get_method(change["new"], "text").options
-            kept = {k: v for k, v in self.options.items() if k in known}
-            if kept != self.options:
-                self.options = kept
-                return
+        if self._drop_unknown_options(change):
+            return  # the new options fire this observer again, which does the work
         self._explain_now()
 
     # -- computing ----------------------------------------------------------------------
