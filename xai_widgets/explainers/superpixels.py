@@ -34,10 +34,10 @@ import numpy as np
 from ..errors import ExplainError
 from .base import Option, register
 from .gradients import gaussian_blur
+from .shapley import all_coalitions, exact_shapley, kernel_coalitions, kernel_fit
 
 SEGMENTATIONS = ("slic", "quickshift", "grid")
 EXACT_MAX_SEGMENTS = 11
-BOOTSTRAP = 32
 # At most this many input floats are built per compiled call (32 MB), whatever batch_size
 # says: 256 rows of 32x32x3 images, 55 of 224x224x3.
 MAX_CALL_FLOATS = 1 << 23
@@ -188,61 +188,6 @@ def weighted_ridge(z, y, w, alpha: float = 1.0) -> tuple[np.ndarray, float, floa
     return coef, float(intercept), float(r2)
 
 
-def all_coalitions(d: int) -> np.ndarray:
-    codes = np.arange(2 ** d)
-    return ((codes[:, None] >> np.arange(d)) & 1).astype(np.float64)
-
-
-def exact_shapley_values(v: np.ndarray, d: int) -> np.ndarray:
-    """Shapley values from the values of all 2^d coalitions (coalition code = bit mask)."""
-    codes = np.arange(2 ** d)
-    sizes = np.array([bin(c).count("1") for c in codes])
-    weight = np.array([math.factorial(s) * math.factorial(d - s - 1) / math.factorial(d)
-                       if s < d else 0.0 for s in range(d + 1)])
-    phi = np.empty(d)
-    for i in range(d):
-        without = codes[(codes >> i) & 1 == 0]
-        phi[i] = (weight[sizes[without]] * (v[without | (1 << i)] - v[without])).sum()
-    return phi
-
-
-def shapley_coalitions(d: int, samples: int, rng) -> np.ndarray:
-    """Paired coalitions (each with its complement) whose sizes follow the Shapley kernel."""
-    sizes = np.arange(1, d)
-    p = (d - 1) / (sizes * (d - sizes))
-    half = max(1, samples // 2)
-    size = rng.choice(sizes, size=half, p=p / p.sum())
-    ranks = rng.random((half, d)).argsort(axis=1).argsort(axis=1)
-    chosen = ranks < size[:, None]
-    z = np.empty((2 * half, d))
-    z[0::2], z[1::2] = chosen, ~chosen
-    return z
-
-
-def kernel_fit(z, v_s, v_empty, v_full, seed) -> tuple[np.ndarray, np.ndarray]:
-    """KernelSHAP's constrained least squares (coalitions drawn from the kernel: uniform
-    weights; sum(phi) = v_full - v_empty) and bootstrap standard errors over the pairs."""
-    delta = v_full - v_empty
-    design = z[:, :-1] - z[:, -1:]
-    response = (v_s - v_empty) - z[:, -1] * delta
-
-    def solve(gram, rhs):
-        head = np.linalg.lstsq(gram, rhs, rcond=None)[0]
-        return np.append(head, delta - head.sum())
-
-    phi = solve(design.T @ design, design.T @ response)
-    half, m = len(z) // 2, design.shape[1]
-    pairs = design.reshape(half, 2, m)
-    gram_p = np.einsum("pki,pkj->pij", pairs, pairs)
-    rhs_p = np.einsum("pki,pk->pi", pairs, response.reshape(half, 2))
-    rng = np.random.default_rng(seed + 1)
-    refits = []
-    for _ in range(BOOTSTRAP):
-        counts = np.bincount(rng.integers(0, half, half), minlength=half).astype(np.float64)
-        refits.append(solve(np.tensordot(counts, gram_p, 1), counts @ rhs_p))
-    return phi, np.std(refits, axis=0)
-
-
 # --------------------------------------------------------------------------- methods
 _OPTIONS = (
     Option("segmentation", "slic", "how the image is cut into segments: scikit-image's "
@@ -346,13 +291,12 @@ def superpixel_kernel_shap(adapter, x, targets, runner, segmentation, segments, 
         score = lambda z: coalition_scores(adapter, x[i], filled[i], labels[i],  # noqa: E731
                                            targets[i], z, runner)
         if d <= EXACT_MAX_SEGMENTS:
-            z = all_coalitions(d)
-            v = score(z)
-            phi, error, base = exact_shapley_values(v, d), np.zeros(d), v[0]
+            v = score(all_coalitions(d).astype(np.float64))
+            phi, error, base = exact_shapley(v, d), np.zeros(d), v[0]
         else:
-            z = shapley_coalitions(d, samples, np.random.default_rng(seed))
-            ends = np.stack([np.zeros(d), np.ones(d)])
-            v = score(np.concatenate([ends, z]))
+            z = kernel_coalitions(d, samples, seed)
+            ends = np.stack([np.zeros(d, bool), np.ones(d, bool)])
+            v = score(np.concatenate([ends, z]).astype(np.float64))
             phi, error = kernel_fit(z, v[2:], v[0], v[1], seed)
             base = v[0]
         evaluations += len(v)

@@ -14,13 +14,14 @@ f(x) - mean_b f(b) (efficiency), the "walk" from the expected prediction to this
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
 from ..errors import ExplainError
 from ..models import adapt
+from . import shapley
 from .base import Option, Runner, register
+from .shapley import all_coalitions, kernel_coalitions, kernel_fit
 
 EXACT_MAX_FEATURES = 11
 # Model rows per KernelSHAP call. Tabular rows are tiny and TensorFlow's cost per call is not:
@@ -106,80 +107,25 @@ def _coalition_values(adapter, x_row, background, masks, target, runner) -> np.n
 def exact_shapley(adapter, x_row, background, target, runner) -> tuple[np.ndarray, float]:
     """Shapley values of every feature for one row, by enumerating all coalitions."""
     n_features = x_row.size
-    codes = np.arange(2 ** n_features)
-    masks = ((codes[:, None] >> np.arange(n_features)) & 1).astype(bool)
-    v = _coalition_values(adapter, x_row, background, masks, target, runner)
-    sizes = masks.sum(axis=1)
-    # weight of a coalition S (not containing i) in phi_i: |S|! (F - |S| - 1)! / F!
-    weights = np.array([math.factorial(s) * math.factorial(n_features - s - 1)
-                        / math.factorial(n_features) if s < n_features else 0.0
-                        for s in range(n_features + 1)])
-    phi = np.empty(n_features)
-    for i in range(n_features):
-        without = ~masks[:, i]
-        s = codes[without]
-        phi[i] = (weights[sizes[without]] * (v[s | (1 << i)] - v[s])).sum()
-    return phi, float(v[0])
-
-
-BOOTSTRAP = 32  # re-fits over resampled coalition pairs, for the standard errors
-
-
-def _constrained_fit(design, response, delta) -> np.ndarray:
-    """phi with sum(phi) = delta, least squares through the (n-1) x (n-1) normal equations
-    (the paired design is well conditioned; ~50x faster than an SVD of the full design)."""
-    try:
-        head = np.linalg.solve(design.T @ design, design.T @ response)
-    except np.linalg.LinAlgError:  # too few samples to pin every feature down
-        head, *_ = np.linalg.lstsq(design, response, rcond=None)
-    return np.append(head, delta - head.sum())
+    v = _coalition_values(adapter, x_row, background, all_coalitions(n_features), target,
+                          runner)
+    return shapley.exact_shapley(v, n_features), float(v[0])
 
 
 def sampled_shapley(adapter, x_row, background, target, runner, samples: int,
                     seed: int) -> tuple[np.ndarray, float, np.ndarray]:
     """KernelSHAP with paired coalitions sampled from the Shapley kernel's distribution.
 
-    Returns (phi, v(empty), standard errors of phi): the spread of ``BOOTSTRAP`` re-fits on
-    coalition pairs drawn with replacement from the sampled ones (no extra model calls)."""
+    Returns (phi, v(empty), standard errors of phi): the spread of ``shapley.BOOTSTRAP``
+    re-fits on coalition pairs drawn with replacement from the sampled ones (no extra model
+    calls; ``shapley.kernel_fit``)."""
     n = x_row.size
-    rng = np.random.default_rng(seed)
-    sizes = np.arange(1, n)
-    p = (n - 1) / (sizes * (n - sizes))
-    p /= p.sum()
-    half = max(1, samples // 2)
-    # a size from the kernel's distribution, then a uniformly random subset of that size
-    # (the features whose random rank is below the size), all rows at once
-    size = rng.choice(sizes, size=half, p=p)
-    ranks = rng.random((half, n)).argsort(axis=1).argsort(axis=1)
-    chosen = ranks < size[:, None]
-    masks = np.empty((2 * half, n), bool)
-    masks[0::2], masks[1::2] = chosen, ~chosen  # with its complement: halves the variance
+    masks = kernel_coalitions(n, samples, seed)
     ends = np.array([np.zeros(n, bool), np.ones(n, bool)])
     v = _coalition_values(adapter, x_row, background, np.concatenate([ends, masks]), target,
                           runner)
-    v_empty, v_full, v_s = v[0], v[1], v[2:]
-    delta = v_full - v_empty
-    # Sampling from the kernel's distribution makes the weights uniform. Impose
-    # sum(phi) = delta by eliminating the last feature: phi_n = delta - sum(phi_<n).
-    z = masks.astype(np.float64)
-    design = z[:, :-1] - z[:, -1:]
-    response = (v_s - v_empty) - z[:, -1] * delta
-    phi = _constrained_fit(design, response, delta)
-    # Bootstrap: resample the coalition pairs. A refit only needs the normal equations, so
-    # each pair's share of them is computed once and every refit is a weighted sum of those.
-    m = design.shape[1]
-    per_pair_gram = np.einsum("pki,pkj->pij", design.reshape(half, 2, m),
-                              design.reshape(half, 2, m)).reshape(half, m * m)
-    per_pair_rhs = np.einsum("pki,pk->pi", design.reshape(half, 2, m), response.reshape(half, 2))
-    picks = np.random.default_rng(seed + 1).integers(0, half, size=(BOOTSTRAP, half))
-    counts = np.stack([np.bincount(p, minlength=half) for p in picks]).astype(np.float64)
-    grams = (counts @ per_pair_gram).reshape(BOOTSTRAP, m, m)
-    try:
-        heads = np.linalg.solve(grams, (counts @ per_pair_rhs)[..., None])[..., 0]
-    except np.linalg.LinAlgError:  # a resample too thin to pin every feature down
-        return phi, float(v_empty), np.full(n, np.nan)
-    refits = np.concatenate([heads, (delta - heads.sum(axis=1))[:, None]], axis=1)
-    return phi, float(v_empty), refits.std(axis=0)
+    phi, errors = kernel_fit(masks, v[2:], v[0], v[1], seed)
+    return phi, float(v[0]), errors
 
 
 @register(

@@ -29,7 +29,6 @@ Every evaluation is batched through one ``tf.function`` per (model, function) tr
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 import numpy as np
@@ -41,6 +40,7 @@ from ..models import (
     _keras_only_scope, _output_producer,
 )
 from .base import Explanation, Option, Runner, register
+from .shapley import all_coalitions, exact_shapley, kernel_coalitions, kernel_fit
 
 MODEL_OPTIONS = ("vocabulary", "tokenizer", "embedding_layer", "pad_id")
 EXACT_MAX_WORDS = 11
@@ -724,19 +724,6 @@ def occlusion(tm, batch, targets, runner, replace):
     return {"attributions": out}
 
 
-def exact_shapley(values: np.ndarray, n: int) -> np.ndarray:
-    """Shapley values from v over all 2^n coalitions (coalition code c: bit j = word j)."""
-    codes = np.arange(2 ** n)
-    sizes = np.array([bin(c).count("1") for c in codes])
-    weights = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
-                        if s < n else 0.0 for s in range(n + 1)])
-    phi = np.empty(n)
-    for j in range(n):
-        without = codes[(codes >> j) & 1 == 0]
-        phi[j] = (weights[sizes[without]] * (values[without | (1 << j)] - values[without])).sum()
-    return phi
-
-
 @register(
     "kernel_shap", "KernelSHAP (words)",
     "each word's Shapley value for the class score, a missing word removed (or masked); "
@@ -751,8 +738,6 @@ def exact_shapley(values: np.ndarray, n: int) -> np.ndarray:
         Option("seed", 0, "random seed of the sampled coalitions", "integer", minimum=0),
     ), inputs=("text",), run=run_text_method)
 def kernel_shap(tm, batch, targets, runner, missing, samples, seed):
-    from .tabular import BOOTSTRAP, _constrained_fit
-
     fill = tm.replacement(missing)
     out, errors, bases, exact_all = [], [], [], True
     for i, pieces in enumerate(batch.pieces):
@@ -770,36 +755,15 @@ def kernel_shap(tm, batch, targets, runner, missing, samples, seed):
             return tm.scores(ids, runner)[:, targets[i]].astype(np.float64)
 
         if n <= EXACT_MAX_WORDS:
-            codes = np.arange(2 ** n)
-            masks = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
-            v = value(masks)
+            v = value(all_coalitions(n))
             phi, base = exact_shapley(v, n), v[0]
         else:
             exact_all = False
-            rng = np.random.default_rng(seed)
-            sizes = np.arange(1, n)
-            p = (n - 1) / (sizes * (n - sizes))
-            p /= p.sum()
-            half = max(1, samples // 2)
-            size = rng.choice(sizes, size=half, p=p)
-            ranks = rng.random((half, n)).argsort(axis=1).argsort(axis=1)
-            chosen = ranks < size[:, None]
-            masks = np.empty((2 * half, n), bool)
-            masks[0::2], masks[1::2] = chosen, ~chosen
+            masks = kernel_coalitions(n, samples, seed)
             ends = np.array([np.zeros(n, bool), np.ones(n, bool)])
             v = value(np.concatenate([ends, masks]))
-            base, v_full, v_s = v[0], v[1], v[2:]
-            delta = v_full - base
-            z = masks.astype(np.float64)
-            design = z[:, :-1] - z[:, -1:]
-            response = (v_s - base) - z[:, -1] * delta
-            phi = _constrained_fit(design, response, delta)
-            picks = np.random.default_rng(seed + 1).integers(0, half, size=(BOOTSTRAP, half))
-            refits = []
-            for pick in picks:
-                rows = np.stack([2 * pick, 2 * pick + 1], axis=1).ravel()
-                refits.append(_constrained_fit(design[rows], response[rows], delta))
-            error_words[players] = np.std(refits, axis=0)
+            base = v[0]
+            phi, error_words[players] = kernel_fit(masks, v[2:], v[0], v[1], seed)
         phi_words[players] = phi
         out.append(phi_words.astype(np.float32))
         errors.append(error_words.astype(np.float32))
