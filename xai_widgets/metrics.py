@@ -245,6 +245,29 @@ def _constant(maps: np.ndarray) -> np.ndarray:
     return ~np.all(np.isfinite(flat), axis=1) | np.all(flat == flat[:, :1], axis=1)
 
 
+def _randomizing_copy(model, max_layers: int | None = None) -> tuple:
+    """A copy of the model (the user's is never touched) and its weighted layers from the
+    output down (at most ``max_layers``): the steps of the cascading randomisation."""
+    import keras
+
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    with_weights = [
+        info for info in adapt(clone).layers()
+        if info.layer.trainable_weights and not isinstance(info.layer, keras.Model)
+    ][::-1]
+    return clone, with_weights if max_layers is None else with_weights[:max_layers]
+
+
+def _redraw_weights(layer, rng):
+    """Re-draw a layer's weights: normal, with each variable's own spread (0.05 for a
+    constant one). The same generator through the steps gives the same draws at each step."""
+    for variable in layer.trainable_weights:
+        values = np.asarray(variable.numpy())
+        std = float(values.std()) or 0.05
+        variable.assign(rng.normal(0.0, std, values.shape).astype(values.dtype))
+
+
 def randomization_check(model, inputs, method: str = "gradcam", targets=None, *,
                         absolute: bool = True, seed: int = 0, max_layers: int | None = None,
                         threshold: float = RANDOMIZATION_THRESHOLD,
@@ -259,8 +282,6 @@ def randomization_check(model, inputs, method: str = "gradcam", targets=None, *,
     pass). The check passes when the mean correlation after the last step is below
     ``threshold``.
     """
-    import keras
-
     if not (isinstance(threshold, (int, float)) and -1.0 <= threshold <= 1.0):
         raise ExplainError(f"threshold is a rank correlation in [-1, 1], got {threshold!r}.")
     original = explain(model, inputs, method=method, target=targets, **options)
@@ -274,22 +295,11 @@ def randomization_check(model, inputs, method: str = "gradcam", targets=None, *,
             f"of {len(a_all)} inputs ({idx}): a map that shows nothing cannot be compared, so "
             "those inputs are left out (NaN)" + (
                 f"; {original.warnings[0]}" if original.warnings else ""))
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    adapter = adapt(clone)
-    with_weights = [
-        info for info in adapter.layers()
-        if info.layer.trainable_weights and not isinstance(info.layer, keras.Model)
-    ][::-1]
-    if max_layers is not None:
-        with_weights = with_weights[:max_layers]
+    clone, with_weights = _randomizing_copy(model, max_layers)
     rng = np.random.default_rng(seed)
     names, per_input = [], []
     for info in with_weights:
-        for variable in info.layer.trainable_weights:
-            values = np.asarray(variable.numpy())
-            std = float(values.std()) or 0.05
-            variable.assign(rng.normal(0.0, std, values.shape).astype(values.dtype))
+        _redraw_weights(info.layer, rng)
         randomized = explain(clone, original.inputs, method=method, target=original.targets,
                              **options)
         b_all = np.abs(randomized.heatmaps) if absolute else randomized.heatmaps
@@ -731,23 +741,13 @@ def randomized_maps(model, inputs, method="gradcam", targets=None, *, layers: in
     ``layers`` weighted layers (in a copy of the model, as :func:`randomization_check` does
     at its step ``layers``, with the same draws), and their Spearman correlation with the
     original maps. Returns ``(maps (N, H, W), correlations (N,))``; near 1 fails the check."""
-    import keras
-
     if not isinstance(layers, int) or layers < 1:
         raise ExplainError(f"layers must be a positive int, got {layers!r}.")
     original = explain(model, inputs, method=method, target=targets, **options)
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    with_weights = [
-        info for info in adapt(clone).layers()
-        if info.layer.trainable_weights and not isinstance(info.layer, keras.Model)
-    ][::-1][:layers]
+    clone, with_weights = _randomizing_copy(model, layers)
     rng = np.random.default_rng(seed)
     for info in with_weights:
-        for variable in info.layer.trainable_weights:
-            values = np.asarray(variable.numpy())
-            std = float(values.std()) or 0.05
-            variable.assign(rng.normal(0.0, std, values.shape).astype(values.dtype))
+        _redraw_weights(info.layer, rng)
     randomized = explain(clone, original.inputs, method=method, target=original.targets,
                          **options)
     a, b = original.heatmaps, randomized.heatmaps
