@@ -98,20 +98,8 @@ def test_sampled_shapley_is_seeded_and_keeps_efficiency(keras):
         assert e.attributions.sum() == pytest.approx(float(e.scores[0] - expected), abs=1e-5)
 
 
-@pytest.fixture(scope="module")
-def one_feature_classifier(keras):
-    """Class 1 iff feature 2 > 0: logits (0, 10 * x2); the other features are ignored."""
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax",
-                                                                    name="d")])
-    kernel = np.zeros((5, 2), np.float32)
-    kernel[2, 1] = 10.0
-    model.get_layer("d").set_weights([kernel, np.zeros(2, np.float32)])
-    X = np.random.default_rng(5).normal(size=(300, 5)).astype(np.float32)
-    return model, X, (X[:, 2] > 0).astype(int)
-
-
-def test_permutation_importance_finds_the_only_informative_feature(one_feature_classifier):
-    model, X, y = one_feature_classifier
+def test_permutation_importance_finds_the_only_informative_feature(one_feature):
+    model, X, y = one_feature
     result = permutation_importance(model, X, y, repeats=4, seed=0)
     assert result.metric == "accuracy" and result.baseline == 1.0
     assert result.mean[2] > 0.4  # shuffling it leaves about chance accuracy
@@ -119,8 +107,8 @@ def test_permutation_importance_finds_the_only_informative_feature(one_feature_c
     assert result.drops.shape == (5, 4) and result.std[2] > 0
 
 
-def test_permutation_importance_progress_and_cancel(one_feature_classifier):
-    model, X, y = one_feature_classifier
+def test_permutation_importance_progress_and_cancel(one_feature):
+    model, X, y = one_feature
     seen = []
     permutation_importance(model, X, y, repeats=2, progress=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == [600 * (j + 1) for j in range(5)] and seen[-1][1] == 3000
@@ -128,8 +116,8 @@ def test_permutation_importance_progress_and_cancel(one_feature_classifier):
         permutation_importance(model, X, y, cancel=lambda: True)
 
 
-def test_tabular_bad_input(one_feature_classifier):
-    model, X, y = one_feature_classifier
+def test_tabular_bad_input(one_feature):
+    model, X, y = one_feature
     with pytest.raises(ExplainError, match="kernel_shap needs background rows"):
         xw.explain(model, X[:1], method="kernel_shap")
     with pytest.raises(ExplainError, match=r"y has 299 rows but X has 300"):
@@ -169,10 +157,10 @@ def test_kernel_shap_caps_the_rows_built_per_call_by_memory(mlp, monkeypatch):
     np.testing.assert_allclose(capped.attributions, free.attributions, atol=1e-6)
 
 
-def test_surrogates_imitate_the_model_and_are_scored_on_held_out_rows(one_feature_classifier):
+def test_surrogates_imitate_the_model_and_are_scored_on_held_out_rows(one_feature):
     from xai_widgets.explainers.tabular import global_surrogates
 
-    model, X, _ = one_feature_classifier
+    model, X, _ = one_feature
     names = ["a", "b", "decisive", "d", "e"]
     result = global_surrogates(model, X, feature_names=names, max_depth=2, seed=1)
     assert result.kind == "classification"

@@ -8,34 +8,14 @@ import xai_widgets as xw
 from xai_widgets._encode import decode_payload
 
 
-@pytest.fixture(scope="module")
-def linear(keras):
-    """f(x) = w.x + b, a regressor on 4 features: PD of feature j is w_j * v + const."""
-    w = np.array([2.0, -1.0, 0.5, 0.0], np.float32)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, name="d")])
-    model.get_layer("d").set_weights([w[:, None], np.array([0.25], np.float32)])
-    X = np.random.default_rng(0).normal(size=(120, 4)).astype(np.float32)
-    return model, X, w
-
-
-@pytest.fixture(scope="module")
-def one_feature(keras):
-    """Class 1 iff 10 * x2 > 0 (softmax of logits (0, 10 x2)); the others are ignored."""
-    model = keras.Sequential([keras.Input((5,)),
-                              keras.layers.Dense(2, activation="softmax", name="d")])
-    kernel = np.zeros((5, 2), np.float32)
-    kernel[2, 1] = 10.0
-    model.get_layer("d").set_weights([kernel, np.zeros(2, np.float32)])
-    X = np.random.default_rng(5).normal(size=(300, 5)).astype(np.float32)
-    return model, X, (X[:, 2] > 0).astype(int)
-
+# The models (linear_regressor, one_feature) are tests/conftest.py's.
 
 def arr(payload):
     return decode_payload(payload).astype(np.float64)
 
 
-def test_the_effects_panel_shows_the_chosen_features_curves(linear):
-    model, X, w = linear
+def test_the_effects_panel_shows_the_chosen_features_curves(linear_regressor):
+    model, X, _, w = linear_regressor
     f = xw.FeatureImportance(model, X, feature_names=["a", "b", "c", "d"], background=10,
                              shap_rows=5)
     f.wait()
@@ -86,10 +66,10 @@ def test_counterfactuals_from_the_view_flip_the_decision_and_keep_locked_feature
     f.close()
 
 
-def test_bad_effect_feature_and_locks_are_refused(linear):
+def test_bad_effect_feature_and_locks_are_refused(linear_regressor):
     import traitlets
 
-    model, X, _ = linear
+    model, X, _, _ = linear_regressor
     f = xw.FeatureImportance(model, X, background=10, shap_rows=5)
     with pytest.raises(traitlets.TraitError, match="effect_feature must be one of"):
         f.effect_feature = "age"
@@ -127,8 +107,8 @@ def test_the_confusion_matrix_counts_every_row_and_a_cell_lists_its_rows(one_fea
     f.close()
 
 
-def test_a_regressor_shows_its_residuals_and_no_labels_says_why(linear):
-    model, X, w = linear
+def test_a_regressor_shows_its_residuals_and_no_labels_says_why(linear_regressor):
+    model, X, _, w = linear_regressor
     y = X @ w + 0.25 + np.random.default_rng(1).normal(0, 0.1, len(X))
     f = xw.FeatureImportance(model, X, y=y, background=10, shap_rows=5)
     f.wait()

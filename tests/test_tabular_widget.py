@@ -15,28 +15,7 @@ from xai_widgets.tables import prepare_table
 from xai_widgets.widgets import tabular as tabular_module
 
 
-@pytest.fixture(scope="module")
-def linear(keras):
-    """f(x) = w.x + b, a regressor on 4 features with known attributions."""
-    w = np.array([2.0, -1.0, 0.5, 0.0], np.float32)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, name="d")])
-    model.get_layer("d").set_weights([w[:, None], np.array([0.25], np.float32)])
-    X = np.random.default_rng(0).normal(size=(120, 4)).astype(np.float32)
-    y = X @ w + 0.25
-    return model, X, y, w
-
-
-@pytest.fixture(scope="module")
-def one_feature(keras):
-    """Class 1 iff feature 2 > 0 (softmax of logits (0, 10 x2)); the others are ignored."""
-    model = keras.Sequential([keras.Input((5,)),
-                              keras.layers.Dense(2, activation="softmax", name="d")])
-    kernel = np.zeros((5, 2), np.float32)
-    kernel[2, 1] = 10.0
-    model.get_layer("d").set_weights([kernel, np.zeros(2, np.float32)])
-    X = np.random.default_rng(5).normal(size=(300, 5)).astype(np.float32)
-    return model, X, (X[:, 2] > 0).astype(int)
-
+# The models (linear_regressor, one_feature) are tests/conftest.py's.
 
 def values_of(payload):
     return decode_payload(payload).astype(np.float64)
@@ -61,8 +40,8 @@ def wait_until(condition, seconds=30.0):
         time.sleep(0.02)
 
 
-def test_linear_regressor_attributions_match_their_closed_forms(linear):
-    model, X, y, w = linear
+def test_linear_regressor_attributions_match_their_closed_forms(linear_regressor):
+    model, X, y, w = linear_regressor
     f = xw.FeatureImportance(model, X, y=y, feature_names=list("abcd"), instance=7,
                              background=40)
     assert f.task == "regression" and f.class_names == ["prediction"] and f.top_classes == []
