@@ -258,6 +258,33 @@ def table(headers, rows) -> str:
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in cells])
 
 
+def new_page(browser, timeout_ms: int, *init_scripts) -> tuple:
+    """A fresh 1280x900 page (device scale 1) with the widget benchmarks' init scripts and its
+    page errors collected: (context, page, page_errors)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page_errors = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    for script in (INIT_SCRIPT, *init_scripts):
+        page.add_init_script(script)
+    return context, page, page_errors
+
+
+def finish(text: str, results: dict, page_errors: list, json_path) -> int:
+    """Print the report and any page errors, write the raw results (``--json``); the exit
+    status: 1 when the page threw."""
+    print(text)
+    if page_errors:
+        print("\npage errors:\n" + "\n".join(page_errors))
+    log(f"done in {results['seconds']:.0f} s")
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=1))
+        log(f"wrote {json_path}")
+    return 1 if page_errors else 0
+
+
 def move_values(control: str, n: int) -> list:
     """Deterministic values that change at every move."""
     if control == "opacity":
@@ -554,12 +581,7 @@ def main(argv=None) -> int:
     t_start = time.monotonic()
     log("starting JupyterLab ...")
     with lab_and_browser("xw-bench-widget-") as (lab, browser):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-        context.set_default_timeout(60_000)
-        page = context.new_page()
-        page_errors = []
-        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-        page.add_init_script(INIT_SCRIPT)
+        context, page, page_errors = new_page(browser, 60_000)
         spy = KernelWebSocketSpy(page)  # attached before the notebook opens
         cdp = context.new_cdp_session(page)  # Chrome's main-thread time counters
         cdp.send("Performance.enable")
@@ -597,16 +619,7 @@ def main(argv=None) -> int:
         results["page_errors"] = page_errors
         results["seconds"] = time.monotonic() - t_start
 
-    text = report(results)
-    print(text)
-    if page_errors:
-        print("\npage errors:\n" + "\n".join(page_errors))
-    log(f"done in {results['seconds']:.0f} s")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1))
-        log(f"wrote {args.json}")
-    return 1 if page_errors else 0
+    return finish(report(results), results, page_errors, args.json)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_widget import INIT_SCRIPT, METHOD_JS, log, table  # noqa: E402
+from bench_widget import METHOD_JS, finish, log, new_page, table  # noqa: E402
 from browser_harness import LabNotebook, lab_and_browser  # noqa: E402
 
 THINK_S = 2.0
@@ -83,13 +83,7 @@ FIRST_DRAW_SCRIPT = """
 
 
 def one_round(browser, lab, index: int) -> dict:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    context.set_default_timeout(120_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.add_init_script(INIT_SCRIPT)
-    page.add_init_script(FIRST_DRAW_SCRIPT)
+    context, page, errors = new_page(browser, 120_000, FIRST_DRAW_SCRIPT)
     name = f"cold_{index}.ipynb"
     lab.write_notebook(name, [SETUP_CELL, TIMED_CELL])
     nb = LabNotebook.open(page, lab, name, timeout=180)
@@ -174,15 +168,8 @@ def main(argv=None) -> int:
         for i in range(args.rounds):
             results["rounds"].append(one_round(browser, lab, i))
     results["seconds"] = time.monotonic() - t_start
-    print(report(results))
     errors = [e for r in results["rounds"] for e in r["page_errors"]]
-    if errors:
-        print("\npage errors:\n" + "\n".join(errors))
-    log(f"done in {results['seconds']:.0f} s")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1))
-    return 1 if errors else 0
+    return finish(report(results), results, errors, args.json)
 
 
 if __name__ == "__main__":
