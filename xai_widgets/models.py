@@ -187,6 +187,60 @@ class _PreActivation:
         return type(self.op).call(self.view, *args, **kwargs)
 
 
+def class_names_for(names, num_classes: int, final_activation: str | None,
+                    regression_name: str | None = None) -> list[str]:
+    """One display name per output unit of a head with ``num_classes`` units: the given
+    ``names`` (checked) or "0", "1", ...; a regression head's one unit is called
+    ``regression_name``; one sigmoid unit is the probability of class 1, so it is called
+    "1", or the second of two names given."""
+    k = num_classes
+    if names is None:
+        if regression_name is not None:
+            return [regression_name]
+        if k == 1 and final_activation == "sigmoid":
+            return ["1"]
+        return [str(i) for i in range(k)]
+    names = [str(n) for n in names]
+    if k == 1 and final_activation == "sigmoid" and len(names) == 2:
+        return names[1:]
+    if len(names) != k:
+        raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
+                           "classes.")
+    return names
+
+
+def resolve_targets(target, n: int, num_classes: int, logits: np.ndarray | None = None,
+                    unit: str = "input") -> np.ndarray:
+    """Class index per input (int32): None = the top class of ``logits``; an int; or one
+    per input (``unit`` names the inputs in the messages)."""
+    k = num_classes
+    if target is None:
+        if logits is None:
+            raise ValueError("logits are needed to pick the top class")
+        return np.argmax(logits, axis=-1).astype(np.int32)
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        targets = np.full(n, int(target), dtype=np.int64)
+    else:
+        targets = np.asarray(target)
+        if targets.ndim != 1 or targets.dtype.kind not in "iu":
+            raise ExplainError(
+                f"target must be None (the top class), an int, or one int per {unit}; got "
+                f"{target!r}."
+            )
+        if len(targets) != n:
+            raise ExplainError(
+                f"target has {len(targets)} entries but there are {n} {unit}s; give one "
+                f"class per {unit}, or a single int for all."
+            )
+    bad = targets[(targets < 0) | (targets >= k)]
+    if bad.size:
+        raise ExplainError(
+            f"target {int(bad[0])} is out of range: the model's output has {k} "
+            f"class(es), so targets must be in 0..{k - 1}."
+        )
+    return targets.astype(np.int32)
+
+
 class ModelAdapter:
     """Wraps a keras.Model for explanation; see the module docstring.
 
@@ -473,49 +527,12 @@ class ModelAdapter:
 
         A regression head's one unit is named after the head; one sigmoid unit is the
         probability of class 1, so it is called "1", or the second of two names given."""
-        k = self.num_classes
-        if names is None:
-            if self.is_regression:
-                return [self.head_name]
-            if k == 1 and self.final_activation == "sigmoid":
-                return ["1"]
-            return [str(i) for i in range(k)]
-        names = [str(n) for n in names]
-        if k == 1 and self.final_activation == "sigmoid" and len(names) == 2:
-            return names[1:]
-        if len(names) != k:
-            raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
-                               "classes.")
-        return names
+        return class_names_for(names, self.num_classes, self.final_activation,
+                               self.head_name if self.is_regression else None)
 
     def resolve_targets(self, target, n: int, logits: np.ndarray | None = None) -> np.ndarray:
         """Class index per input: None = the top prediction; an int; or one per input."""
-        k = self.num_classes
-        if target is None:
-            if logits is None:
-                raise ValueError("logits are needed to pick the top class")
-            return np.argmax(logits, axis=-1).astype(np.int32)
-        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-            targets = np.full(n, int(target), dtype=np.int64)
-        else:
-            targets = np.asarray(target)
-            if targets.ndim != 1 or targets.dtype.kind not in "iu":
-                raise ExplainError(
-                    f"target must be None (the top class), an int, or one int per input; got "
-                    f"{target!r}."
-                )
-            if len(targets) != n:
-                raise ExplainError(
-                    f"target has {len(targets)} entries but there are {n} inputs; give one "
-                    "class per input, or a single int for all."
-                )
-        bad = targets[(targets < 0) | (targets >= k)]
-        if bad.size:
-            raise ExplainError(
-                f"target {int(bad[0])} is out of range: the model's output has {k} "
-                f"class(es), so targets must be in 0..{k - 1}."
-            )
-        return targets.astype(np.int32)
+        return resolve_targets(target, n, self.num_classes, logits)
 
     # ----------------------------------------------------------------- compute
     def _scope_unsafe_names(self) -> bool:

@@ -37,7 +37,7 @@ from .. import _idle
 from ..errors import ExplainError
 from ..models import (
     _NORMALISING_ACTIVATIONS, _PreActivation, _activation_name, _functional_graph,
-    _keras_only_scope, _output_producer,
+    _keras_only_scope, _output_producer, class_names_for, resolve_targets,
 )
 from .base import Explanation, Option, Runner, register
 from .shapley import all_coalitions, exact_shapley, kernel_coalitions, kernel_fit
@@ -469,35 +469,11 @@ class TextModel:
         return z / z.sum(axis=-1, keepdims=True)
 
     def class_names(self, names=None) -> list[str]:
-        k = self.num_classes
-        if names is None:
-            if k == 1 and self.final_activation == "sigmoid":
-                return ["1"]
-            return ["value"] if self.value_kind == "value" else [str(i) for i in range(k)]
-        names = [str(n) for n in names]
-        if k == 1 and self.final_activation == "sigmoid" and len(names) == 2:
-            return names[1:]
-        if len(names) != k:
-            raise ExplainError(f"class_names has {len(names)} names but the model has {k} "
-                               "classes.")
-        return names
+        return class_names_for(names, self.num_classes, self.final_activation,
+                               "value" if self.value_kind == "value" else None)
 
     def resolve_targets(self, target, n: int, logits: np.ndarray) -> np.ndarray:
-        k = self.num_classes
-        if target is None:
-            return np.argmax(logits, axis=-1).astype(np.int32)
-        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-            targets = np.full(n, int(target))
-        else:
-            targets = np.asarray(target)
-            if targets.ndim != 1 or targets.dtype.kind not in "iu" or len(targets) != n:
-                raise ExplainError(f"target must be None (the top class), an int, or one int "
-                                   f"per text ({n}); got {target!r}.")
-        bad = targets[(targets < 0) | (targets >= k)]
-        if bad.size:
-            raise ExplainError(f"target {int(bad[0])} is out of range: the model has {k} "
-                               f"class(es), so targets must be in 0..{k - 1}.")
-        return targets.astype(np.int32)
+        return resolve_targets(target, n, self.num_classes, logits, unit="text")
 
     def replacement(self, replace) -> np.ndarray | None:
         """The token id a missing word's pieces become, or None for "remove"."""
