@@ -76,3 +76,36 @@ def one_feature(keras):
     model.get_layer("d").set_weights([kernel, np.zeros(2, np.float32)])
     X = np.random.default_rng(5).normal(size=(300, 5)).astype(np.float32)
     return model, X, (X[:, 2] > 0).astype(int)
+
+
+# Image models with known answers, shared by the metrics', trust checks' and empty maps' tests.
+@pytest.fixture(scope="module")
+def pixel_model(keras):
+    """Softmax over two classes whose logit difference is 20 x pixel (1, 2) - 10 (4x4x1
+    images)."""
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax", name="dense")])
+    kernel = np.zeros((16, 2), np.float32)
+    kernel[1 * 4 + 2, 0] = 20.0
+    model.get_layer("dense").set_weights([kernel, np.array([0.0, 10.0], np.float32)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def negative_head(keras):
+    """conv (positive kernel and bias, ReLU: every activation > 0) -> flatten -> dense whose
+    class-0 weights are all -1 and class-1 weights all +1. Every channel lowers class 0's
+    score everywhere, so Grad-CAM (with its ReLU) is exactly zero for class 0 and positive
+    for class 1: (model, three 6x6x1 images)."""
+    model = keras.Sequential([
+        keras.Input((6, 6, 1)),
+        keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(2, name="head"),
+    ])
+    model.get_layer("conv").set_weights([np.full((3, 3, 1, 2), 0.1, np.float32),
+                                         np.full((2,), 0.5, np.float32)])
+    kernel = np.stack([-np.ones(72), np.ones(72)], axis=1).astype(np.float32)
+    model.get_layer("head").set_weights([kernel, np.zeros(2, np.float32)])
+    x = np.random.default_rng(0).uniform(size=(3, 6, 6, 1)).astype(np.float32)
+    return model, x

@@ -2,30 +2,9 @@
 widgets show it. The models are built so that the answer is known."""
 
 import numpy as np
-import pytest
 
 import xai_widgets as xw
 from xai_widgets.explainers.base import Explanation
-
-
-@pytest.fixture(scope="module")
-def negative_head(keras):
-    """conv (positive kernel and bias, ReLU: every activation > 0) -> flatten -> dense whose
-    class-0 weights are all -1 and class-1 weights all +1. Every channel lowers class 0's
-    score everywhere, so Grad-CAM (with its ReLU) is exactly zero for class 0 and positive
-    for class 1."""
-    model = keras.Sequential([
-        keras.Input((6, 6, 1)),
-        keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dense(2, name="head"),
-    ])
-    model.get_layer("conv").set_weights([np.full((3, 3, 1, 2), 0.1, np.float32),
-                                         np.full((2,), 0.5, np.float32)])
-    kernel = np.stack([-np.ones(72), np.ones(72)], axis=1).astype(np.float32)
-    model.get_layer("head").set_weights([kernel, np.zeros(2, np.float32)])
-    x = np.random.default_rng(0).uniform(size=(3, 6, 6, 1)).astype(np.float32)
-    return model, x
 
 
 def test_an_empty_gradcam_says_why_and_what_to_try(negative_head):

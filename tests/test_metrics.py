@@ -18,17 +18,6 @@ def test_spearman_known_values():
         np.corrcoef([0.5, 0.5, 2], [0, 1, 2])[0, 1])
 
 
-@pytest.fixture(scope="module")
-def pixel_model(keras):
-    """Softmax over two classes whose logit difference is the value of pixel (1, 2)."""
-    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(2, activation="softmax", name="dense")])
-    kernel = np.zeros((16, 2), np.float32)
-    kernel[1 * 4 + 2, 0] = 20.0
-    model.get_layer("dense").set_weights([kernel, np.array([0.0, 10.0], np.float32)])
-    return model
-
-
 def test_deletion_and_insertion_curves_on_a_one_pixel_model(pixel_model):
     x = np.zeros((1, 4, 4, 1), np.float32)
     x[0, 1, 2, 0] = 1.0  # class 0 wins: logits (20, 10)

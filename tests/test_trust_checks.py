@@ -52,20 +52,6 @@ def test_saliency_of_a_linear_model_is_the_weights_and_changes_with_them(linear)
     assert result.passed is True and abs(result.final) < 0.4 and not result.reasons
 
 
-@pytest.fixture(scope="module")
-def negative_head(keras):
-    model = keras.Sequential([
-        keras.Input((6, 6, 1)),
-        keras.layers.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
-        keras.layers.Flatten(), keras.layers.Dense(2, name="head")])
-    model.get_layer("conv").set_weights([np.full((3, 3, 1, 2), 0.1, np.float32),
-                                         np.full((2,), 0.5, np.float32)])
-    kernel = np.stack([-np.ones(72), np.ones(72)], axis=1).astype(np.float32)
-    model.get_layer("head").set_weights([kernel, np.zeros(2, np.float32)])
-    x = np.random.default_rng(0).uniform(size=(3, 6, 6, 1)).astype(np.float32)
-    return model, x
-
-
 def test_an_empty_map_is_undefined_with_a_reason_never_a_pass(negative_head):
     """Grad-CAM for class 0 is zero everywhere (every channel lowers the score): the old
     check scored it as correlation 0, a pass. Now it is NaN, undefined, and says why."""
@@ -83,17 +69,6 @@ def test_the_threshold_is_checked(linear):
         xw.metrics.randomization_check(model, x, method="saliency", threshold=2.0)
     result = RandomizationResult("m", ["a"], np.array([0.3]), np.array([[0.3]]), threshold=0.2)
     assert result.passed is False
-
-
-@pytest.fixture(scope="module")
-def pixel_model(keras):
-    """Softmax over two classes whose logit difference is 20 x pixel (1, 2) - 10."""
-    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(2, activation="softmax", name="dense")])
-    kernel = np.zeros((16, 2), np.float32)
-    kernel[1 * 4 + 2, 0] = 20.0
-    model.get_layer("dense").set_weights([kernel, np.array([0.0, 10.0], np.float32)])
-    return model
 
 
 def test_brightness_reference_wins_when_the_deciding_pixel_is_the_brightest(pixel_model):
