@@ -187,6 +187,16 @@ class _PreActivation:
         return type(self.op).call(self.view, *args, **kwargs)
 
 
+def activate(logits: np.ndarray, final_activation: str) -> np.ndarray:
+    """What a head ending in ``final_activation`` ("sigmoid" or "softmax", over the last
+    axis) outputs for the logits before it."""
+    if final_activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-logits))
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def class_names_for(names, num_classes: int, final_activation: str | None,
                     regression_name: str | None = None) -> list[str]:
     """One display name per output unit of a head with ``num_classes`` units: the given
@@ -670,13 +680,7 @@ class ModelAdapter:
 
     def to_outputs(self, scores: np.ndarray) -> np.ndarray:
         """Explained scores -> what the head outputs (see :meth:`outputs`)."""
-        if self._strip is None:
-            return scores
-        if self.final_activation == "sigmoid":
-            return 1.0 / (1.0 + np.exp(-scores))
-        z = scores - scores.max(axis=-1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=-1, keepdims=True)
+        return scores if self._strip is None else activate(scores, self.final_activation)
 
 
 class AdapterFunction:

@@ -37,7 +37,7 @@ from .. import _idle
 from ..errors import ExplainError
 from ..models import (
     _NORMALISING_ACTIVATIONS, _PreActivation, _activation_name, _functional_graph,
-    _keras_only_scope, _output_producer, class_names_for, resolve_targets,
+    _keras_only_scope, _output_producer, activate, class_names_for, resolve_targets,
 )
 from .base import Explanation, Option, Runner, register
 from .shapley import all_coalitions, exact_shapley, kernel_coalitions, kernel_fit
@@ -461,12 +461,7 @@ class TextModel:
         return g.numpy(), s.numpy()
 
     def to_outputs(self, scores: np.ndarray) -> np.ndarray:
-        if self._strip is None:
-            return scores
-        if self.final_activation == "sigmoid":
-            return 1.0 / (1.0 + np.exp(-scores))
-        z = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        return z / z.sum(axis=-1, keepdims=True)
+        return scores if self._strip is None else activate(scores, self.final_activation)
 
     def class_names(self, names=None) -> list[str]:
         return class_names_for(names, self.num_classes, self.final_activation,
