@@ -1,5 +1,5 @@
 """An explanation whose map is zero everywhere says why and what to try (issue 19), and the
-widgets show it. The models are built so that the answer is known."""
+widgets show it. The models are built so that the answer is known (negative_head: conftest)."""
 
 import numpy as np
 
