@@ -282,6 +282,84 @@ def test_each_rule_matches_its_formula_on_a_dense_network(keras, monkeypatch, fi
     np.testing.assert_allclose(relevance.numpy(), R0, rtol=1e-3, atol=1e-4 * np.abs(R0).max())
 
 
+def _as_matrix(layer, shape):
+    """A linear (activation-free) layer as its matrix: the response to each unit input, less
+    the bias (float64; the layer's own forward pass, no relevance code)."""
+    n = int(np.prod(shape))
+    basis = np.eye(n, dtype=np.float32).reshape((n,) + shape)
+    zero = np.zeros((1,) + shape, np.float32)
+    M = np.asarray(layer(basis)).reshape(n, -1) - np.asarray(layer(zero)).reshape(1, -1)
+    return M.astype(np.float64), np.asarray(layer(zero)).reshape(-1).astype(np.float64)
+
+
+def _alpha_beta_reference(x, layers, relu_after, target):
+    """Plain alpha-beta from its formula (contributions x_i W_ij split by sign) through
+    layers given as (M, b) matrices, ReLU where ``relu_after``; the explained score is the
+    target's output."""
+    acts, a = [], x.reshape(len(x), -1).astype(np.float64)
+    for (M, b), relu in zip(layers, relu_after):
+        acts.append(a)
+        a = a @ M + b
+        if relu:
+            a = np.maximum(a, 0)
+    R = np.eye(a.shape[1])[target] * a
+    for (M, b), a_in in zip(reversed(layers), reversed(acts)):
+        R = _reference_layer("alpha_beta", a_in, M, b, R)
+    return R.reshape(x.shape)
+
+
+def test_alpha_beta_on_inputs_of_both_signs_equals_the_plain_rule(keras):
+    """The fast form for inputs of both signs (W x and |W| |x| instead of the four terms
+    W+ x+, W- x-, W- x+, W+ x-) against the plain rule: convolution, depthwise convolution
+    and 1x1 convolution all read signed inputs (no ReLU between them), weights of both signs
+    and biases, then a ReLU and a dense layer (the form for non-negative inputs). Eager and
+    compiled. A second, dense model has a neuron whose contributions are all positive: its
+    negative part is exactly 0 in the plain rule, and must come out 0 in the fast form too
+    (there it is |W| |x| - W x), not a huge share of a rounding error."""
+    _seed(keras)
+    L = keras.layers
+    shape = (6, 6, 2)
+    linear = [L.Conv2D(4, 3, padding="same"), L.DepthwiseConv2D(3, padding="same"),
+              L.Conv2D(3, 1), L.Dense(3)]
+    inp = keras.Input(shape)
+    h = linear[2](linear[1](linear[0](inp)))
+    out = linear[3](L.Flatten()(L.ReLU()(h)))
+    model = keras.Model(inp, out)
+    rng = np.random.default_rng(11)
+    for layer in linear:
+        layer.bias.assign(rng.normal(0, 0.2, layer.bias.shape).astype(np.float32))
+    x = rng.normal(size=(3, *shape)).astype(np.float32)
+    assert (x < 0).any() and all((layer.get_weights()[0] < 0).any() and
+                                 (layer.get_weights()[0] > 0).any() for layer in linear)
+    shapes = [shape, (6, 6, 4), (6, 6, 4), (6 * 6 * 3,)]
+    mats = [_as_matrix(layer, s) for layer, s in zip(linear, shapes)]
+    target = np.array([0, 2, 1], np.int32)
+    reference = _alpha_beta_reference(x, mats, [False, False, True, False], target)
+
+    params = np.array([1e-6, 0.25, 0, 0, 0, 0], np.float32)
+    fn = _lrp_function(adapt(model), "alpha_beta")
+    eager = fn(x, target, params)[0].numpy()
+    fn.compile()
+    assert fn.compiled
+    compiled = fn(x, target, params)[0].numpy()
+    scale = np.abs(reference).max()
+    for got in (eager, compiled):
+        np.testing.assert_allclose(got, reference, rtol=1e-3, atol=1e-5 * scale)
+
+    # all contributions of the first output positive: W's signs match x's
+    dense = keras.Sequential([keras.Input((4,)), L.Dense(3), L.Dense(2)])
+    x = np.array([[1.0, -2.0, 0.5, -1.0], [0.3, -0.1, 2.0, -0.7]], np.float32)
+    W1 = rng.normal(size=(4, 3)).astype(np.float32)
+    W1[:, 0] = [0.3, -0.7, 0.2, -0.4]
+    dense.layers[0].set_weights([W1, np.zeros(3, np.float32)])
+    mats = [(w.astype(np.float64), b.astype(np.float64))
+            for w, b in (layer.get_weights() for layer in dense.layers)]
+    target = np.array([0, 1], np.int32)
+    reference = _alpha_beta_reference(x, mats, [False, False], target)
+    got = _lrp_function(adapt(dense), "alpha_beta")(x, target, params)[0].numpy()
+    np.testing.assert_allclose(got, reference, rtol=1e-4, atol=1e-5 * np.abs(reference).max())
+
+
 def test_zplus_relevance_is_never_negative_for_a_positive_score(keras):
     _seed(keras)
     model = conv_net(keras, use_bias=True)
@@ -366,6 +444,34 @@ def test_repeated_calls_do_not_retrace(keras):
     for n, eps in ((5, 0.1), (40, 0.01), (17, 1e-6)):
         xw.explain(model, x[:n], method="lrp", batch_size=12, epsilon=eps, gamma=0.5)
     assert adapter.trace_count == traces
+
+
+def test_the_compiled_function_follows_the_model_weights(keras):
+    """Nothing derived from the weights (folded BatchNorm, W+, W-, |W|) is kept between
+    calls: after the user's weights change (set_weights, as training would), the same
+    compiled function, not retraced, gives the new model's relevance."""
+    _seed(keras)
+    model = residual_bn_net(keras, use_bias=True, centred=True)
+    x = np.random.default_rng(12).normal(size=(4, 9, 9, 3)).astype(np.float32)
+    adapter = adapt(model)
+    for rule in ("alpha_beta", "epsilon_gamma_box"):
+        fn = _lrp_function(adapter, rule)
+        fn.compile()
+        before = xw.explain(model, x, method="lrp", rule=rule).attributions
+        traces = adapter.trace_count
+        weights = model.get_weights()
+        rng = np.random.default_rng(13)
+        model.set_weights([w * rng.uniform(0.5, 1.5, w.shape).astype(np.float32)
+                           for w in weights])
+        changed = xw.explain(model, x, method="lrp", rule=rule).attributions
+        fresh = keras.models.clone_model(model)
+        fresh.set_weights(model.get_weights())
+        expected = xw.explain(fresh, x, method="lrp", rule=rule).attributions
+        assert adapter.trace_count == traces and fn.compiled
+        assert np.abs(changed - before).max() > 0.01 * np.abs(before).max()
+        np.testing.assert_allclose(changed, expected, rtol=1e-4,
+                                   atol=1e-5 * np.abs(expected).max())
+        model.set_weights(weights)
 
 
 # ------------------------------------------------------------------ the shapes demo

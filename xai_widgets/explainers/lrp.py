@@ -33,7 +33,13 @@ Rules (``W+``/``W-``: the positive/negative weights, ``x+``/``x-`` likewise):
   which on ReLU networks equals gradient x input.
 * ``zplus``: ``z = W+ x+ + W- x-`` (bias ignored): only what raises the neuron counts.
 * ``alpha_beta`` (alpha=2, beta=1): alpha times the positive share minus beta times the
-  negative share (``W+ x+ + W- x-`` against ``W- x+ + W+ x-``), bias ignored.
+  negative share (``W+ x+ + W- x-`` against ``W- x+ + W+ x-``), bias ignored. On inputs
+  known to be >= 0 (after a ReLU) the forward pass computes ``W+ x`` and ``W- x`` (their sum
+  is the layer's output): two maps forward, two backward. On inputs of both signs it does
+  not compute the four terms: from ``W x`` (the forward pass's own) and ``|W| |x|``, the
+  parts are ``(W x +- |W| |x|) / 2`` and the relevance needs two transposed maps
+  (``_alpha_beta_signed``): again two forward, two backward, against one and one for a plain
+  forward+backward pass. A part under ``TINY`` (1e-5) times ``|W| |x|`` is taken as 0.
 * ``gamma``: ``z = (W + gamma W+) x + (b + gamma b+)``: positive contributions favoured.
 * ``zbox`` (zB, for the first layer): ``z = W x - W+ low - W- high`` with the inputs'
   bounds ``low``/``high``; relevance ``x*(W s) - low*(W+ s) - high*(W- s)``. The bounds are
@@ -56,6 +62,8 @@ from ..models import _functional_graph, _is_model, _keras_only_scope
 from .base import Option, input_heatmaps, register
 
 ALPHA, BETA = 2.0, 1.0
+TINY = 1e-5  # alpha-beta on inputs of both signs: a positive or negative part below TINY
+# times the sum of the absolute contributions counts as 0 (see _alpha_beta_signed)
 STABILIZER = 1e-6  # of every rule but epsilon (which uses its option); sharing steps (pooling,
 # Add) use the smaller of it and epsilon, so that epsilon = 0 is exact LRP-0
 
@@ -385,8 +393,9 @@ def _linear_fn(st: Step):
 
 
 def _stab(z, eps):
-    tf = _tf()
-    return z + eps * tf.where(z >= 0, tf.ones_like(z), -tf.ones_like(z))
+    # three elementwise ops (the relevance pass is dominated by elementwise ops on large
+    # activations, not by the convolutions: MobileNetV2's 1x1 convolutions have 16-160 inputs)
+    return z + _tf().where(z >= 0, eps, -eps)
 
 
 def _share(relevance, z, eps):
@@ -433,8 +442,10 @@ def _linear_relevance(tf, st, rule, x, relevance, lin, params, eps_rule, tape_z)
         return nonneg_form() if st.nonneg else _if_nonneg(tf, x, nonneg_form, split_form)
     if rule == "alpha_beta":
         if st.nonneg:  # the forward pass computed z as W+ x + W- x: its tape serves here
+            # zp >= 0 >= zn: stabilised without the sign test (where zn = 0 its share meets
+            # only zero contributions, whatever its sign)
             tape, (zp, zn) = tape_z
-            s = [ALPHA * _share(relevance, zp, stab), -BETA * _share(relevance, zn, stab)]
+            s = [(ALPHA * relevance) / (zp + stab), (BETA * relevance) / (stab - zn)]
             return x * tape.gradient([zp, zn], x, output_gradients=s)
 
         def nonneg_form():
@@ -442,15 +453,12 @@ def _linear_relevance(tf, st, rule, x, relevance, lin, params, eps_rule, tape_z)
             (gn,) = _grad(tf, lambda a: lin(a, neg(kernel)), [x], relevance, stab)
             return x * (ALPHA * gp - BETA * gn)
 
-        def split_form():
-            xp, xn = pos(x), neg(x)
-            gpp, gpn = _grad(tf, lambda a, b: lin(a, pos(kernel)) + lin(b, neg(kernel)),
-                             [xp, xn], relevance, stab)
-            gnp, gnn = _grad(tf, lambda a, b: lin(a, neg(kernel)) + lin(b, pos(kernel)),
-                             [xp, xn], relevance, stab)
-            return ALPHA * (xp * gpp + xn * gpn) - BETA * (xp * gnp + xn * gnn)
+        def signed_form():  # see _alpha_beta_signed
+            tape, z = tape_z
+            return _alpha_beta_signed(tf, x, relevance, z, tape,
+                                      lambda a: lin(a, tf.abs(kernel)))
 
-        return _if_nonneg(tf, x, nonneg_form, split_form)
+        return _if_nonneg(tf, x, nonneg_form, signed_form)
     if rule == "zbox":
         axes = list(range(1, len(x.shape)))
         low = tf.where(params[HAS_LOW] > 0, params[LOW], tf.reduce_min(x, axis=axes,
@@ -464,6 +472,38 @@ def _linear_relevance(tf, st, rule, x, relevance, lin, params, eps_rule, tape_z)
             [x, low, high], relevance, stab)
         return x * gx + low * gl + high * gh  # gl, gh carry the minus signs of z
     raise AssertionError(rule)
+
+
+def _alpha_beta_signed(tf, x, relevance, z, tape, abs_lin):
+    """Alpha-beta on inputs of both signs in two linear maps forward and two backward (the
+    plain form needs four of each: ``W+ x+``, ``W- x-``, ``W- x+``, ``W+ x-``).
+
+    ``z = W x`` (bias-free, from the forward pass, recorded on ``tape``) and ``a = |W| |x|``
+    give the positive and negative parts: ``z+ = (z + a) / 2``, ``z- = (z - a) / 2``. With
+    ``s+ = R / z+``, ``s- = R / z-`` (stabilised), the rule's relevance
+    ``x+ (alpha W+' s+ - beta W-' s-) + x- (alpha W-' s+ - beta W+' s-)`` equals
+    ``(x W'(alpha s+ - beta s-) + |x| |W|'(alpha s+ + beta s-)) / 2`` (expand ``W+ = (W + |W|)
+    / 2`` and so on), two transposed maps. A part smaller than ``TINY`` times ``a`` is
+    rounding (``z`` and ``a`` are float32 sums; in the plain form such a part is exactly 0
+    or a sum of contributions too small to resolve) and gets no relevance: without this, the
+    huge share ``R / stab`` times rounding would leak into the inputs."""
+    ax = tf.abs(x)
+    with tf.GradientTape(watch_accessed_variables=False) as abs_tape:
+        abs_tape.watch(ax)
+        a = abs_lin(ax)
+    # written for few elementwise ops on the (large) outputs: with zp2 = 2 z+ = a + z and
+    # zn2 = -2 z- = a - z (both >= 0), p = alpha s+ / 2 and m = -beta s- / 2 are
+    # alpha R / (zp2 + 2 stab) and beta R / (zn2 + 2 stab); a part under the floor divides
+    # by infinity (no relevance)
+    floor = TINY * a
+    a2 = a + 2 * STABILIZER
+    zp2, zn2 = a + z, a - z
+    inf = float("inf")
+    p = (ALPHA * relevance) / tf.where(zp2 > floor, a2 + z, inf)
+    m = (BETA * relevance) / tf.where(zn2 > floor, a2 - z, inf)
+    gx = tape.gradient(z, x, output_gradients=p + m)
+    ga = abs_tape.gradient(a, ax, output_gradients=p - m)
+    return x * gx + ax * ga
 
 
 def _if_nonneg(tf, x, nonneg_form, split_form):
@@ -487,6 +527,8 @@ def _lrp_function(adapter, rule: str):
         lins = {id(st): _linear_fn(st) for st in plan.steps if st.kind == "linear"}
         split = {id(st) for st in plan.steps if st.kind == "linear" and st.nonneg
                  and _rule_of(st, composite) == "alpha_beta"}
+        signed = {id(st) for st in plan.steps if st.kind == "linear" and not st.nonneg
+                  and _rule_of(st, composite) == "alpha_beta"}
 
         def lrp(x, target, params):
             values = {plan.input_key: x}
@@ -509,6 +551,14 @@ def _lrp_function(adapter, rule: str):
                         zn = lin(ins[0], tf.minimum(kernel, 0.0))
                     tapes[id(st)] = (tape, (zp, zn))
                     z = zp + zn
+                    outs = [_add_bias(st.op, z, bias)]
+                elif st.kind == "linear" and id(st) in signed:
+                    # alpha-beta on inputs of both signs: the bias-free z = W x on the tape
+                    kernel, bias = _weights(st)
+                    with tf.GradientTape(watch_accessed_variables=False) as tape:
+                        tape.watch(ins[0])
+                        z = lins[id(st)](ins[0], kernel)
+                    tapes[id(st)] = (tape, z)
                     outs = [_add_bias(st.op, z, bias)]
                 elif st.kind == "linear":
                     kernel, bias = _weights(st)
