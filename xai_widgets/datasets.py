@@ -204,6 +204,7 @@ def _source(data, input_shape: tuple) -> _Source:
 
 # --------------------------------------------------------------------------- one chunk
 _MODELS: dict[tuple[str, str], Any] = {}  # per process: (model path, fingerprint) -> model
+_MODELS_KEPT = 2  # the models a worker keeps loaded (the oldest is dropped first)
 _MODELS_LOCK = threading.Lock()
 
 
@@ -228,6 +229,8 @@ def _load_model(path: str, fingerprint: str):
                     f"run's model is {fingerprint}): it was overwritten, or model_path= names "
                     "another model. Save this model there (model.save(path)) or leave "
                     "model_path=None.")
+            while len(_MODELS) >= _MODELS_KEPT:
+                _MODELS.pop(next(iter(_MODELS)))
             _MODELS[key] = model
     return model
 
@@ -610,8 +613,9 @@ def _run_local(task, source, wanted, chunk_targets, bar, is_cancelled, client):
 
 
 def _run_distributed(task, source, wanted, chunk_targets, bar, is_cancelled, client):
-    """One task per chunk, at most a few per worker in flight: the client holds no more
-    than those chunks' rows (numpy and tf.data rows are scattered a chunk at a time)."""
+    """One task per chunk, at most two per worker in flight: the client holds no more than
+    those chunks' rows (numpy and tf.data rows travel a chunk at a time, inside the chunk's
+    task; a Dask array's blocks are computed by the workers)."""
     from distributed import TimeoutError, wait
 
     workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -624,10 +628,10 @@ def _run_distributed(task, source, wanted, chunk_targets, bar, is_cancelled, cli
             i, rows = next(chunks)
         except StopIteration:
             return False
-        if isinstance(rows, np.ndarray):
-            rows = client.scatter(rows)
-        else:  # a Dask block: computed on the cluster
+        if not isinstance(rows, np.ndarray):  # a Dask block: computed on the cluster
             rows = client.compute(rows)
+        # numpy and tf.data rows travel inside their task (not scattered: a scattered chunk
+        # is lost with the worker that holds it, and then its task could not be retried)
         future = client.submit(explain_chunk, task, i, rows,
                                _chunk_targets(chunk_targets, i, task["chunk"]), pure=False,
                                key=f"xw-explain-chunk-{i}-{os.urandom(4).hex()}")
