@@ -282,6 +282,18 @@ def test_tabular_rows_get_attributions_and_no_heatmaps(keras, tmp_path):
         xw.explain_dataset(model, x, method="gradcam", store=tmp_path / "g.zarr")
 
 
+def test_progress_in_a_notebook_is_a_bar_and_a_text_label(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    monkeypatch.setattr(datasets, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    bar = datasets._Progress(True, 4, 40, 1, 10)
+    bar.update(10)
+    assert bar.bar.value == 2 and bar.bar.max == 4
+    assert bar.label.value.startswith("2/4 chunks (20/40 rows)")
+    bar.finish("done")
+    assert bar.bar.bar_style == "success" and bar.label.value.endswith(": done")
+
+
 def test_progress_text_says_chunks_rows_rate_and_time_left():
     bar = datasets._Progress(False, 10, 1000, 2, 200)
     assert bar.text() == "2/10 chunks (200/1,000 rows)"
@@ -330,6 +342,28 @@ def test_a_local_cluster_writes_the_same_store_as_one_process(cluster, digits,
     # each worker process loaded the model once for both runs (its per-process cache)
     loaded = cluster.run(lambda: len(__import__("xai_widgets.datasets").datasets._MODELS))
     assert sorted(loaded.values()) == [1, 1]
+
+
+@pytest.mark.slow
+def test_cancel_on_a_cluster_cancels_pending_tasks_and_resumes(cluster, digits,
+                                                               digits_reference, tmp_path):
+    model, (x, _), _ = digits
+    stop = threading.Event()
+    path = tmp_path / "c.zarr"
+    with pytest.raises(xw.Cancelled, match="chunks are done and kept"):
+        xw.explain_dataset(model, x[:192], store=path, chunk=32, steps=8, client=cluster,
+                           cancel=stop, progress=lambda done, total: done and stop.set())
+    # tasks that were running finish (a thread cannot be stopped), the others are cancelled
+    states = [state.status for key, state in cluster.futures.items()
+              if str(key).startswith("xw-explain-chunk")]
+    assert "pending" not in states
+    done = int(open_store(path).done().sum())
+    assert 1 <= done < 6
+    store = xw.explain_dataset(model, x[:192], store=path, chunk=32, steps=8, client=cluster,
+                               progress=False)
+    assert_same_store(store, digits_reference, atol=1e-5)
+    assert not [key for key, state in cluster.futures.items()
+                if str(key).startswith("xw-explain-chunk") and state.status == "pending"]
 
 
 @pytest.mark.slow

@@ -616,6 +616,7 @@ def _run_distributed(task, source, wanted, chunk_targets, bar, is_cancelled, cli
     """One task per chunk, at most two per worker in flight: the client holds no more than
     those chunks' rows (numpy and tf.data rows travel a chunk at a time, inside the chunk's
     task; a Dask array's blocks are computed by the workers)."""
+    import dask
     from distributed import TimeoutError, wait
 
     workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -632,9 +633,14 @@ def _run_distributed(task, source, wanted, chunk_targets, bar, is_cancelled, cli
             rows = client.compute(rows)
         # numpy and tf.data rows travel inside their task (not scattered: a scattered chunk
         # is lost with the worker that holds it, and then its task could not be retried)
-        future = client.submit(explain_chunk, task, i, rows,
-                               _chunk_targets(chunk_targets, i, task["chunk"]), pure=False,
-                               key=f"xw-explain-chunk-{i}-{os.urandom(4).hex()}")
+        # a chunk inside its task is meant: Dask's warning about large graphs (10 MB) would
+        # advise scattering, which is what is avoided here
+        size = getattr(rows, "nbytes", 0)
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold":
+                              max(10 * 2**20, 2 * int(size))}):
+            future = client.submit(explain_chunk, task, i, rows,
+                                   _chunk_targets(chunk_targets, i, task["chunk"]),
+                                   pure=False, key=f"xw-explain-chunk-{i}-{os.urandom(4).hex()}")
         running[future] = (i, rows)
         return True
 
@@ -660,4 +666,5 @@ def _run_distributed(task, source, wanted, chunk_targets, bar, is_cancelled, cli
     except BaseException:
         client.cancel(list(running) + [r for _, r in running.values()
                                        if hasattr(r, "key")])
+        running.clear()
         raise
