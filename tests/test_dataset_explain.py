@@ -339,7 +339,14 @@ def test_a_local_cluster_writes_the_same_store_as_one_process(cluster, digits,
                                client=cluster, progress=False,
                                model_path=tmp_path / "d.model.keras")
     assert_same_store(store, digits_reference, atol=1e-5)
-    # each worker process loaded the model once for both runs (its per-process cache)
+    # a tf.data.Dataset is read by the client, a chunk at a time, each inside its task
+    import tensorflow as tf
+
+    store = xw.explain_dataset(model, tf.data.Dataset.from_tensor_slices(x[:192]).batch(40),
+                               store=tmp_path / "tf.zarr", chunk=32, steps=8, client=cluster,
+                               progress=False, model_path=tmp_path / "d.model.keras")
+    assert_same_store(store, digits_reference, atol=1e-5)
+    # each worker process loaded the model once for all three runs (its per-process cache)
     loaded = cluster.run(lambda: len(__import__("xai_widgets.datasets").datasets._MODELS))
     assert sorted(loaded.values()) == [1, 1]
 
