@@ -472,6 +472,11 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     model_path: with a client, the ``.keras`` file the workers load: written there when it
         does not exist (default: next to the store, ``<store>.model.keras``, written at each
         run); an existing file is used as it is, and must hold this model.
+
+    Each chunk is explained as ``xw.explain`` explains that chunk's rows: methods that draw
+    random numbers (smoothgrad, kernel_shap, lime) draw them per chunk, so a store is the same
+    whatever the client, but not the same numbers as one ``xw.explain`` call on all rows.
+    The data's identity on resume is its number of rows, their shape and its first row.
     """
     from .explainers.base import get_method
     from .models import adapt
