@@ -252,6 +252,7 @@ def test_bad_input_is_refused_with_a_clear_error_before_computing(linear, tmp_pa
         (dict(targets=K), "out of range"),
         (dict(cancel="stop"), "cancel must be a threading.Event"),
         (dict(progress="yes"), "progress must be"),
+        (dict(client="tcp://scheduler:8786"), "client must be a dask.distributed.Client"),
         (dict(data=tf.data.Dataset.from_tensor_slices(x).filter(lambda r: True)),
          "unknown cardinality.*assert_cardinality"),
         (dict(data=tf.data.Dataset.from_tensor_slices(x).repeat()), "infinite cardinality"),

@@ -19,7 +19,6 @@ writing the same rows again writes the same values, so nothing is lost or counte
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import threading
@@ -30,10 +29,6 @@ import numpy as np
 
 from . import store as _store
 from .errors import Cancelled, ExplainError
-
-# the arrays of a chunk, written before its done flag (store.py's format)
-ROW_ARRAYS = ("attributions", "heatmaps", "outputs", "predicted", "targets", "scores")
-
 
 # --------------------------------------------------------------------------- data sources
 class _Source:
@@ -491,8 +486,11 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     if not isinstance(store, (str, os.PathLike)):
         raise ExplainError(f"store must be a path (str or os.PathLike), got {store!r}.")
     store_path = os.path.abspath(os.fspath(store))
-    if isinstance(method, str) is False:
+    if not isinstance(method, str):
         raise ExplainError(f"method must be a method's name, got {method!r}.")
+    if client is not None and not (hasattr(client, "submit") and hasattr(client, "scheduler_info")):
+        raise ExplainError(f"client must be a dask.distributed.Client, got "
+                           f"{type(client).__name__}; or None to compute in this process.")
 
     # the data: its number of rows and its first rows, checked against the model
     input_shape = tuple(adapter.input_shape)
@@ -573,8 +571,8 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     if client is not None:
         path = os.path.abspath(os.fspath(model_path)) if model_path is not None \
             else _default_model_path(store_path)
-        if model_path is None or not os.path.exists(path):
-            _save_model(model, path)
+        if wanted and (model_path is None or not os.path.exists(path)):
+            _save_model(model, path)  # (nothing to compute: no model file either)
         task["model_path"] = path
         runner = _run_distributed
     else:
@@ -585,8 +583,9 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     except (Cancelled, KeyboardInterrupt) as exc:
         bar.finish("cancelled")
         left = int((~_store.open_store(store_path).done()).sum())
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else exc
         raise Cancelled(
-            f"explain_dataset cancelled ({'interrupted' if isinstance(exc, KeyboardInterrupt) else exc}); "
+            f"explain_dataset cancelled ({why}); "
             f"{result.n_chunks - left} of {result.n_chunks} chunks are done and kept in "
             f"{store_path!r}. Call explain_dataset again with the same arguments to compute "
             f"the {left} left.") from None
