@@ -448,8 +448,8 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         ``chunk`` rows). Dask and tf.data rows are read a chunk at a time, never all at once.
         A batched dataset whose batch size is not static (``batch(b)`` without
         ``drop_remainder=True``) has its last batch read to count the rows, which may read
-        the whole pipeline once: give such a dataset unbatched, or with
-        ``drop_remainder=True``, when reading it is costly.
+        the whole pipeline once; when that is costly, give the rows and their number:
+        ``ds.unbatch().apply(tf.data.experimental.assert_cardinality(n))``.
     method, options: a registered image or tabular method and its options
         (``xw.methods(kind="image")``), e.g. ``steps=16`` for integrated gradients.
     store: the store's path. A store that exists is resumed when it was written by the same
