@@ -257,6 +257,8 @@ def test_bad_input_is_refused_with_a_clear_error_before_computing(linear, tmp_pa
          "unknown cardinality.*assert_cardinality"),
         (dict(data=tf.data.Dataset.from_tensor_slices(x).repeat()), "infinite cardinality"),
         (dict(data=tf.data.Dataset.from_tensor_slices({"image": x})), "Map it to one"),
+        (dict(data=tf.data.Dataset.from_tensor_slices(x).batch(70).apply(
+            tf.data.experimental.assert_cardinality(9))), "Does its cardinality"),
         (dict(data=da.from_array(x)[da.from_array(np.ones(N, bool))]), "compute_chunk_sizes"),
         (dict(data=np.where(np.arange(N)[:, None, None, None] == 0, np.nan, x)), "NaN"),
     ]

@@ -136,8 +136,14 @@ class _TFSource(_Source):
         elif spec.shape[0] is not None:  # batched with drop_remainder=True
             self.n = cardinality * int(spec.shape[0])
         else:  # every batch full but maybe the last: read the first and the last batch
-            first = len(self._x(next(iter(ds.take(1)))))
-            last = len(self._x(next(iter(ds.skip(cardinality - 1).take(1)))))
+            try:
+                first = len(self._x(next(iter(ds.take(1)))))
+                last = len(self._x(next(iter(ds.skip(cardinality - 1).take(1)))))
+            except (tf.errors.OpError, StopIteration) as exc:
+                raise ExplainError(
+                    f"reading the tf.data.Dataset's first and last batch (to count its rows) "
+                    f"failed: {str(exc).strip()[:300]}. Does its cardinality "
+                    f"({cardinality} batches) hold?") from None
             self.n = (cardinality - 1) * first + last
         self.row_shape = None  # known from the first row
 
