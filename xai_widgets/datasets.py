@@ -331,19 +331,22 @@ class _Progress:
         self.label = widgets.Label()  # text, never HTML
         display(widgets.HBox([self.bar, self.label]))
 
-    def text(self) -> str:
+    def text(self, state: str | None = None) -> str:
         line = f"{self.chunks}/{self.n_chunks} chunks ({self.rows:,}/{self.n:,} rows)"
         seconds = time.perf_counter() - self.start
         if self.rows_now and seconds > 0:
             rate = self.rows_now / seconds
-            left = (self.n - self.rows) / rate
-            line += f", {rate:,.1f} rows/s, {_duration(left)} left"
+            line += f", {rate:,.1f} rows/s"
+            if state is None:
+                line += f", {_duration((self.n - self.rows) / rate)} left"
+        if state is not None:  # done, cancelled or failed, after so long
+            line += f": {state} after {_duration(seconds)}"
         return line
 
     def _show(self, state: str | None = None):
         if self.callback is not None:
             self.callback(self.chunks, self.n_chunks)
-        text = self.text() + (f": {state}" if state else "")
+        text = self.text(state)
         if self.bar is not None:
             self.bar.value = self.chunks
             self.label.value = text
@@ -364,6 +367,8 @@ class _Progress:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
