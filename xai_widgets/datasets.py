@@ -436,7 +436,13 @@ def _save_model(model, path: str):
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp.keras")
     try:
-        model.save(tmp)
+        try:
+            model.save(tmp)
+        except Exception as exc:
+            raise ExplainError(
+                f"the model could not be saved as a .keras file for the Dask workers ({exc}). "
+                "Register its custom layers with keras.saving.register_keras_serializable, or "
+                "save it yourself and pass model_path=.") from exc
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
