@@ -13,6 +13,7 @@ from . import _startup
 _startup.quiet_in_kernel()  # in a notebook: TensorFlow's start-up log lines stay out of it
 
 from . import demo, feedback, metrics, plotting, tables  # noqa: E402
+from .datasets import explain_dataset  # noqa: E402  (a data set's explanations into a Zarr store)
 from .errors import Cancelled, ExplainError, InputRangeWarning
 from .explainers import Explanation, explain, methods
 from .export import export_html
@@ -26,6 +27,7 @@ __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
     "feedback", "methods", "metrics", "plotting", "tables", "__version__",
     "TextExplainer", "TrainingMonitor",
+    "explain_dataset",
 ]
 
 

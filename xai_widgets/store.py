@@ -6,7 +6,14 @@ Layout, format 1 (``N`` rows, ``chunk`` rows per Zarr chunk along axis 0)::
     attrs["xai_widgets"]  {"format": 1, "method", "options", "output", "head", "model"
                            (fingerprint), "n", "chunk", "input_shape", "num_classes",
                            "score_kind", "signed", "class_names" (or null)}
+                          explain_dataset adds: "kind" ("image" | "tabular"), "space"
+                          (the method's: "input" | "layer"), "batch_size", "value_kind",
+                          "targets" ("predicted", an int, or {"array": hash}) and "data"
+                          (a hash of the first row); options that are arrays are given as
+                          {"array": hash, "shape"}
     attributions  (N, *input_shape) float32  the method's attribution of each input element
+                                             (layer-space methods, Grad-CAM: (N, h, w), the
+                                             map at the layer's resolution)
     heatmaps      (N, H, W) float32          image inputs only: the map a view shows
     outputs       (N, K) float32             the model's outputs (explained head, as given)
     predicted     (N,) int32                 argmax of outputs (a single unit: > 0.5 / > 0)
@@ -34,7 +41,8 @@ from .errors import ExplainError
 FORMAT = 1
 ATTR = "xai_widgets"
 # the metadata that must match for a second run to add to (resume) an existing store
-IDENTITY = ("model", "method", "options", "output", "head", "n", "chunk", "input_shape")
+IDENTITY = ("model", "method", "options", "output", "head", "n", "chunk", "input_shape",
+            "targets", "data")  # (a store without the last two: compared as null)
 
 
 def _zarr():
