@@ -39,8 +39,9 @@ PAGE_SIZE = 48
 CHUNK = 256  # rows per explain() call when the heatmaps are computed here
 SORT_KEYS = ("loss", "confidence", "outside")
 # colour-blind-friendly categorical palette (Okabe-Ito, then Tableau 10) for the classes
+# (no black: the misclassified crosses are black)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000", "#999999", "#882255", "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1",
+           "#7F7F7F", "#44AA99", "#882255", "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1",
            "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F", "#BAB0AC", "#E15759"]
 
 
@@ -468,8 +469,8 @@ class DatasetExplorer(ipywidgets.HBox):
             names=None, display_names=False)
         wrong = np.flatnonzero(self.predicted != self._y)
         mistakes = bqplot.Scatter(
-            x=e[wrong, 0], y=e[wrong, 1], marker="cross", colors=["#222222"],
-            default_size=22, scales={"x": xs, "y": ys}, display_legend=False)
+            x=e[wrong, 0], y=e[wrong, 1], marker="cross", colors=["#111111"],
+            default_size=36, scales={"x": xs, "y": ys}, display_legend=False)
         axes = [bqplot.Axis(scale=xs, label=f"{self.embedding_method} 1"),
                 bqplot.Axis(scale=ys, side="left", label=f"{self.embedding_method} 2")]
         lasso = LassoSelector(marks=[scatter])

@@ -6,7 +6,7 @@ import { OverlayPanel, heatmapFromValues } from "../common/panel.js";
 import { keyText, thumbRGBA } from "./dataset_logic.js";
 
 const TILE = 72; // px of a gallery picture
-const MEAN = 56; // px of a class-mean picture
+const MEAN = 44; // px of a class-mean picture
 
 /** A canvas holding RGBA pixels (an OverlayPanel's base image). */
 export function pixelCanvas(rgba, width, height) {
@@ -37,7 +37,7 @@ export function confusionGrid(pick) {
   /** state: {k, names, counts, shares, cell: [t, p] | []} */
   const render = (state) => {
     const { k, names, counts, shares, cell } = state;
-    table.style.gridTemplateColumns = `auto repeat(${k}, minmax(28px, 1fr))`;
+    table.style.gridTemplateColumns = `auto repeat(${k}, minmax(26px, 40px))`;
     const nodes = [h("div", { class: "xw-corner" })];
     for (let p = 0; p < k; p++) nodes.push(h("div", { class: "xw-col-head", title: `predicted ${names[p]}`, text: names[p] }));
     for (let t = 0; t < k; t++) {
@@ -48,7 +48,7 @@ export function confusionGrid(pick) {
         const chosen = cell.length === 2 && cell[0] === t && cell[1] === p;
         nodes.push(h("button", {
           type: "button",
-          class: `xw-cell${t === p ? " xw-diagonal" : ""}${chosen ? " xw-active" : ""}`,
+          class: `xw-cell${t === p ? " xw-diagonal" : ""}${chosen ? " xw-active" : ""}${count ? "" : " xw-zero"}`,
           style: shareColour(share),
           title: `true ${names[t]}, predicted ${names[p]}: ${count} example${count === 1 ? "" : "s"} (${(100 * share).toFixed(1)}% of true ${names[t]})`,
           dataset: { testid: "cell", true: String(t), pred: String(p), count: String(count) },
@@ -88,7 +88,8 @@ export function meansPanel() {
         panel.redraw(view);
         panels.push(panel);
         tiles.push(h("figure", { class: "xw-mean", dataset: { testid: "mean", by: which, class: String(c) } }, [
-          canvas, h("figcaption", { text: `${names[c]} (n=${d.counts[c]})`, title: `${d.counts[c]} examples averaged` }),
+          canvas, h("figcaption", { text: names[c], title: names[c] }),
+          h("figcaption", { class: "xw-hint", text: `n=${d.counts[c]}`, title: `${d.counts[c]} examples averaged` }),
         ]));
       }
       rows.push(h("div", { class: "xw-means-row" }, [
