@@ -127,6 +127,30 @@ test("a click on a cell fills the gallery with its rows, sorted by loss; names s
   dispose();
 });
 
+test("the view reads the bqplot Scatter's selection in the browser; a cell selects its points there", async () => {
+  const scatter = fakeModel({ selected: null });
+  const model = fakeModel(state({ scatter_ref: "IPY_MODEL_abc" }));
+  let asked = null;
+  model.widget_manager = { get_model: async (id) => { asked = id; return scatter; } };
+  const { el, dispose } = mount(model);
+  await flush();
+  assert.equal(asked, "abc");
+  scatter.set("selected", new Uint32Array([2, 4]));
+  assert.deepEqual([...el.querySelectorAll("[data-testid=tile]")].map((t) => t.dataset.row), ["2", "4"]);
+  assert.equal(model.saves, 0); // synced to Python later, debounced
+  const drawn = el.querySelector("[data-testid=gallery]").dataset.drawnAt;
+  model.set("selection", new DataView(new Uint32Array([2, 4]).buffer)); // the kernel's echo
+  assert.equal(el.querySelector("[data-testid=gallery]").dataset.drawnAt, drawn); // not drawn again
+  el.querySelector('[data-testid=cell][data-true="0"][data-pred="0"]').dispatchEvent(new window.Event("click"));
+  await flush();
+  assert.deepEqual([...scatter.get("selected")], [0]);
+  assert.equal(scatter.saves, 1);
+  assert.deepEqual(model.get("cell"), [0, 0]); // the scatter's echo did not clear the cell
+  dispose();
+  scatter.set("selected", new Uint32Array([1]));
+  assert.deepEqual([...selectionRows(model.get("selection"))], [0]); // disposed: not listening
+});
+
 test("paged mode asks the kernel for the shown rows only, and draws its answer", async () => {
   const base = state();
   const model = fakeModel({ ...base, gallery: { mode: "page", ready: true }, selection: new Uint32Array([4, 5]) });

@@ -3,7 +3,7 @@
 Live JupyterLab, on every scikit-learn digit (1797 images, the demo CNN): a click on a cell
 of the confusion matrix fills the gallery with that cell's examples; a lasso drawn with the
 mouse on the bqplot scatter selects points and the gallery follows (bqplot's
-``Scatter.selected`` reaches the view through ``jsdlink``, in the browser); markup in class
+``Scatter.selected`` is read by the view in the browser, from a reference to the Scatter's model); markup in class
 names stays text. Screenshot: test-artifacts/browser/dataset-explorer-*.png.
 """
 

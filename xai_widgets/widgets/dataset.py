@@ -9,8 +9,11 @@ An ``ipywidgets.HBox`` of two views:
   object; paged). Opacity, colormap, sort and page are handled in the browser.
 * ``figure``: a bqplot Figure of the penultimate layer's outputs reduced to 2-D (PCA; UMAP
   when installed), coloured by true class, mistakes crossed, with lasso / brush / pan-zoom.
-  Its ``Scatter.selected`` is linked to the view's ``selection`` in the browser
-  (``ipywidgets.jsdlink``): a lasso reaches the gallery with no kernel round trip.
+  The view holds a reference to its Scatter and reads ``Scatter.selected`` in the browser as
+  soon as bqplot sets it: a lasso reaches the gallery with no kernel round trip (an
+  ``ipywidgets.jsdlink`` delivered it 0.7-1.5 s after the mouse-up on this loaded machine,
+  measured, cause not found; not used), and a
+  cell click selects that cell's points on the scatter.
 
 Predictions and heatmaps come from an explanation store (``store=``, written by
 ``xw.explain_dataset``) when given, so a large data set opens without recomputing; otherwise
@@ -86,6 +89,7 @@ class _DatasetView(ComputeWidget):
     selection = traitlets.Any(None, allow_none=True).tag(
         sync=True, to_json=_selection_to_json, from_json=_selection_from_json)
     cell = traitlets.List(traitlets.Int()).tag(sync=True)  # [true, predicted] or []
+    scatter_ref = traitlets.Unicode("").tag(sync=True)  # "IPY_MODEL_<id>" of the Scatter
     # view only (browser; synced back debounced)
     sort = traitlets.Unicode("loss").tag(sync=True)
     descending = traitlets.Bool(True).tag(sync=True)
@@ -211,7 +215,9 @@ class DatasetExplorer(ipywidgets.HBox):
         self.view.means = {}
         self.view.gallery = {"mode": self._mode, "ready": False}
         self.figure, self.scatter, self.interaction = self._scatter()
-        self._link = ipywidgets.jsdlink((self.scatter, "selected"), (self.view, "selection"))
+        # the view reads the Scatter's `selected` in the browser (a reference to its model,
+        # not a jsdlink: that delivered a lasso 0.7-1.5 s after the mouse-up, measured)
+        self.view.scatter_ref = "IPY_MODEL_" + self.scatter.model_id
         super().__init__([self.view, ipywidgets.VBox([self.figure, self.interaction])],
                          layout=ipywidgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         if self._store is not None:
@@ -497,9 +503,10 @@ class DatasetExplorer(ipywidgets.HBox):
 
     @selection.setter
     def selection(self, rows):
-        self.scatter.selected = np.asarray(rows, np.int64)  # jsdlink carries it to the view
-        self.view.selection = [int(r) for r in rows]
-        self.view.cell = []
+        with self.view.hold_sync():
+            self.view.selection = [int(r) for r in rows]
+            self.view.cell = []
+        self.scatter.selected = np.asarray(rows, np.int64)
 
     def select_cell(self, true_class: int, predicted_class: int) -> np.ndarray:
         """Select one cell of the confusion matrix (as a click does); its rows."""

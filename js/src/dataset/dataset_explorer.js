@@ -10,7 +10,7 @@ import { h, bytesOf } from "../common/dom.js";
 import { decodeArray } from "../common/binary.js";
 import { COLORMAPS } from "../common/colormap.js";
 import { formatPercent } from "../common/format.js";
-import { cellRows, confusionCounts, decodeInts, pageOf, rowShares, selectionRows, sortRows, thumbRGBA } from "./dataset_logic.js";
+import { cellRows, confusionCounts, decodeInts, pageOf, rowShares, sameRows, selectionRows, sortRows, thumbRGBA } from "./dataset_logic.js";
 import { confusionGrid, galleryTiles, meansPanel } from "./dataset_panels.js";
 
 const NO_KERNEL_MS = 1500; // no answer to the ping by then: a static page, no kernel
@@ -31,6 +31,8 @@ function render({ model, el }) {
   const { listen, later, setView, onStatus } = binding;
   const s = { y: new Int32Array(0), predicted: new Int32Array(0), targets: new Int32Array(0), k: 0, counts: null, shares: null, keys: {}, gallery: null, cache: new Map(), asked: new Set() };
   let ownSelection = false; // the selection being set is a cell click of ours
+  let showOnScatter = () => {}; // a cell's rows, selected on the scatter too (set below)
+  const cleanups = [];
 
   const info = h("div", { class: "xw-info", dataset: { testid: "info" } });
   const status = statusBar(model);
@@ -41,6 +43,7 @@ function render({ model, el }) {
     setView("page", 0);
     setView("selection", rows);
     ownSelection = false;
+    showOnScatter(rows);
   });
   const means = meansPanel();
   const tiles = galleryTiles();
@@ -177,8 +180,14 @@ function render({ model, el }) {
   listen("change:key_info", () => { later(renderKeys); later(renderGallery); });
   listen("change:gallery", () => { later(renderGalleryData); later(renderGallery); });
   listen("change:means", () => later(renderMeans));
-  // the selection: drawn at once (a lasso's reaches here through jsdlink, no kernel)
+  // the selection: drawn at once (a lasso's comes from the Scatter's model below, no kernel)
+  let shownSelection = null;
   listen("change:selection", () => {
+    const rows = selectionRows(model.get("selection"));
+    // the kernel's echo of the selection this view sent: nothing new to draw
+    if (shownSelection && sameRows(rows, shownSelection)) return;
+    shownSelection = rows;
+    tiles.el.dataset.selectionAt = String(performance.now()); // when the selection arrived
     if (!ownSelection) {
       if ((model.get("cell") || []).length) setView("cell", []);
       if (model.get("page")) setView("page", 0);
@@ -206,10 +215,38 @@ function render({ model, el }) {
   onStatus(status.render);
 
   renderInfo(); renderLabels(); renderGrid(); renderKeys(); renderGalleryData(); renderMeans(); renderControls(); renderGallery(); status.render();
+  // The bqplot Scatter beside this view: its `selected` (a lasso, a brush) is read here, in
+  // the browser, as soon as bqplot sets it (a jsdlink delivered it 0.7-1.5 s after the mouse-up, measured);
+  // a cell click selects the cell's points on the scatter too.
+  let scatter = null;
+  let fromCell = false;
+  const ref = model.get("scatter_ref");
+  if (ref && model.widget_manager) {
+    model.widget_manager.get_model(ref.replace(/^IPY_MODEL_/, "")).then((m) => {
+      if (binding.isDisposed()) return;
+      scatter = m;
+      const onSelected = () => {
+        tiles.el.dataset.bqplotAt = String(performance.now());
+        if (fromCell) return;
+        const picked = m.get("selected");
+        setView("selection", picked === null || picked === undefined ? null : Uint32Array.from(picked));
+      };
+      m.on("change:selected", onSelected);
+      cleanups.push(() => m.off("change:selected", onSelected));
+    }).catch(() => { /* a static page: no bqplot model (the note says so) */ });
+  }
+  showOnScatter = (rows) => {
+    if (!scatter) return;
+    fromCell = true;
+    try {
+      scatter.set("selected", rows);
+      scatter.save_changes();
+    } catch (err) { /* no kernel */ } finally { fromCell = false; }
+  };
   // Is a kernel there? In a static export nothing answers: the scatter cannot be drawn.
   let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; } }, NO_KERNEL_MS);
   try { model.send({ type: "ping" }); } catch (err) { /* a static page */ }
-  return () => { clearTimeout(timer); timer = null; binding.dispose(); };
+  return () => { clearTimeout(timer); timer = null; cleanups.splice(0).forEach((fn) => fn()); binding.dispose(); };
 }
 
 export default { render };

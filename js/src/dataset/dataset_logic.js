@@ -28,6 +28,13 @@ export function selectionRows(value) {
   return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
 }
 
+/** The same rows in the same order. */
+export function sameRows(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** counts[t * k + p]: rows of true class t predicted p. */
 export function confusionCounts(y, predicted, k) {
   const counts = new Int32Array(k * k);
