@@ -120,3 +120,39 @@ def test_lab_dataset_explorer(open_notebook, page, screenshot):
     screenshot(page, "dataset-explorer-lab", show=root.locator("[data-testid=confusion]"))
     screenshot(page, "dataset-explorer-lab-lasso", show=page.locator(GALLERY))
     assert not page.page_errors, page.page_errors
+
+
+STATIC_CELL = """
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import xai_widgets as xw
+model, (x, y), names = xw.demo.digits_cnn()
+w = xw.DatasetExplorer(model, x[:200], y[:200], class_names=names)
+w.wait()
+w
+"""
+
+
+def test_static_dataset_explorer(static_export, page, screenshot):
+    """The HTML export: the grid, the class means and a cell's gallery work offline; the
+    scatter (bqplot, live-only: its frontend is not on npm) is replaced by a note."""
+    url = static_export.export([STATIC_CELL], "dataset-explorer-static")
+    log = static_export.open(page, url)
+    root = page.locator(ROOT)
+    root.wait_for(state="visible", timeout=60_000)
+    page.locator(f"{ROOT}[data-ready=true]").wait_for(timeout=60_000)
+    note = page.locator(f"{ROOT} [data-testid=scatter-note]")
+    note.wait_for(state="visible", timeout=10_000)
+    assert "needs a live kernel" in note.inner_text()
+    page.locator(f"{ROOT} [data-testid=cell][data-true='3'][data-pred='3']").click()
+    count = int(page.locator(f"{ROOT} [data-testid=cell][data-true='3'][data-pred='3']").inner_text())
+    page.wait_for_function("([sel, n]) => document.querySelector(sel).dataset.count === String(n)",
+                           arg=[GALLERY, count])
+    assert page.locator(f"{GALLERY} [data-testid=tile]").count() == min(count, 48)
+    screenshot(page, "dataset-explorer-static", show=root)
+    # bqplot's module cannot load offline (no npm copy): only its failures are expected
+    errors = [e for e in __import__("browser_harness").unexpected_console_errors(page, log)
+              if "bqplot" not in e and "bqscales" not in e]
+    print("blocked:", log.blocked, "missing:", log.missing)
+    assert not page.page_errors or all("bqplot" in str(e) for e in page.page_errors), page.page_errors
+    assert not errors, json.dumps(errors, indent=1)
