@@ -209,6 +209,37 @@ def test_large_data_set_sends_the_page_asked_for(small, monkeypatch):
     w.close()
 
 
+def test_thumbnails_first_and_heatmaps_again_after_a_cancel(small, monkeypatch):
+    from xai_widgets.widgets import dataset as mod
+
+    model, x, y = small
+    calls = []
+
+    def cancelled_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise xw.Cancelled("cancelled")
+        return xw.explain(*args, **kwargs)
+
+    monkeypatch.setattr(mod, "explain", cancelled_once)
+    w = xw.DatasetExplorer(model, x, y)
+    w.wait(60)
+    # cancelled: the grid, the thumbnails and the keys are there, the heatmaps are not
+    assert w.view.status == "idle" and not w.view.gallery["ready"]
+    assert "thumbs" in w.view.gallery and "heatmaps" not in w.view.gallery
+    assert w.view.means == {}
+    sent = []
+    monkeypatch.setattr(w.view, "send", lambda content, buffers=None: sent.append(content))
+    w._send_rows([1, 2])  # a page asked for meanwhile: nothing (never blocks the kernel)
+    assert sent == []
+    w.view._on_custom_message(w.view, {"type": "compute"}, [])  # the view's button
+    w.wait(60)
+    assert w.view.gallery["ready"] and "heatmaps" in w.view.gallery
+    ref = xw.explain(model, x, method="gradcam", target=w.predicted).heatmaps
+    assert np.allclose(w.heatmaps(), ref, atol=1e-5)
+    w.close()
+
+
 def _write_store(path, model, x, outputs, heatmaps, targets, chunk=32, method="saliency"):
     n = len(x)
     meta = {"method": method, "options": {}, "output": "logit", "head": None,

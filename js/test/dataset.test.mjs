@@ -174,3 +174,21 @@ test("paged mode asks the kernel for the shown rows only, and draws its answer",
   assert.equal(el.querySelector("[data-testid=scatter-note]").hidden, true);
   dispose();
 });
+
+test("thumbnails before the heatmaps; after a cancel a button asks for them again", async () => {
+  const base = state();
+  const gallery = { mode: "all", ready: false, thumbs: base.gallery.thumbs };
+  const model = fakeModel({ ...base, gallery, selection: new Uint32Array([0, 1]) });
+  const { el, dispose } = mount(model);
+  await flush();
+  const tiles = [...el.querySelectorAll("[data-testid=tile]")];
+  assert.deepEqual(tiles.map((t) => t.dataset.loaded), ["true", "true"]); // pictures, no maps yet
+  const compute = el.querySelector("[data-testid=compute]");
+  assert.equal(compute.hidden, false);
+  compute.dispatchEvent(new window.Event("click"));
+  assert.ok(model.sent.some((m) => m.type === "compute"));
+  model.set("gallery", base.gallery); // the heatmaps arrived
+  await flush();
+  assert.equal(el.querySelector("[data-testid=compute]").hidden, true);
+  dispose();
+});

@@ -111,6 +111,8 @@ class _DatasetView(ComputeWidget):
             self.send({"type": "pong"})
         elif content.get("type") == "rows":
             self._owner._send_rows(content.get("rows") or [])
+        elif content.get("type") == "compute":  # the heatmaps again, after a cancel
+            self._owner.compute_heatmaps()
 
 
 def _check_labels(y, n: int, k: int) -> np.ndarray:
@@ -213,7 +215,10 @@ class DatasetExplorer(ipywidgets.HBox):
         )
         self.view.sort_keys = self._keys_payload()
         self.view.means = {}
-        self.view.gallery = {"mode": self._mode, "ready": False}
+        # the thumbnails first (mode "all"): the gallery works before the heatmaps come
+        self.view.gallery = ({"mode": "all", "ready": False,
+                              "thumbs": array_payload(self._thumbs, "uint8")}
+                             if self._mode == "all" else {"mode": "page", "ready": False})
         self.figure, self.scatter, self.interaction = self._scatter()
         # the view reads the Scatter's `selected` in the browser (a reference to its model,
         # not a jsdlink: that delivered a lasso 0.7-1.5 s after the mouse-up, measured)
@@ -223,7 +228,7 @@ class DatasetExplorer(ipywidgets.HBox):
         if self._store is not None:
             self._heat_from_store()
         else:
-            self.view._run("heatmaps", self._compute_heatmaps, lane="heatmaps", background=True)
+            self.compute_heatmaps()
 
     # -- inputs ---------------------------------------------------------------------------
     def _open_store(self, store, method):
@@ -366,6 +371,13 @@ class DatasetExplorer(ipywidgets.HBox):
         means, _ = dv.class_means(self._thumbs.astype(np.float32), labels, self.num_classes)
         return np.round(means).astype(np.uint8)
 
+    def compute_heatmaps(self):
+        """Compute every example's heatmap in the background (again, after a cancel), with
+        progress; ``wait()`` blocks until done. With a store there is nothing to compute."""
+        if self._store is not None or self._heat is not None:
+            return
+        self.view._run("heatmaps", self._compute_heatmaps, lane="heatmaps", background=True)
+
     def _compute_heatmaps(self, progress, cancelled):
         """Every example's heatmap (of its predicted class), CHUNK rows per explain() call,
         with progress; cancel stops between two chunks (the view then says so)."""
@@ -411,8 +423,8 @@ class DatasetExplorer(ipywidgets.HBox):
     def _send_rows(self, rows):
         """The browser's page of a large data set: thumbnails and heatmaps of these rows."""
         rows = np.asarray([int(r) for r in rows if 0 <= int(r) < len(self._x)], np.int64)[:512]
-        if not len(rows):
-            return
+        if not len(rows) or (self._store is None and self._heat is None):
+            return  # the heatmaps are not computed yet: never block the kernel waiting
         heat, scales = dv.thumb_heatmaps(self.heatmaps(rows))
         payload = dv.gallery_payload(self._thumbs[rows], heat, scales)
         meta = {name: {"dtype": p["dtype"], "shape": p["shape"]} for name, p in payload.items()}

@@ -58,6 +58,14 @@ function render({ model, el }) {
   const cmap = h("select", { dataset: { testid: "colormap" } }, [h("option", { value: "auto", text: "auto" }),
     ...Object.entries(COLORMAPS).map(([name, m]) => h("option", { value: name, text: m.label }))]);
   cmap.addEventListener("change", () => setView("colormap", cmap.value));
+  // after a Cancel (or a failure) of the heatmaps: ask for them again
+  const compute = h("button", { type: "button", text: "Compute heatmaps", dataset: { testid: "compute" },
+    title: "Compute every example's heatmap again (it was cancelled or failed)",
+    on: { click: () => { try { model.send({ type: "compute" }); } catch (err) { /* no kernel */ } } } });
+  const renderCompute = () => {
+    const g = model.get("gallery") || {};
+    compute.hidden = Boolean(g.ready) || model.get("status") === "busy" || root.dataset.kernel === "none";
+  };
   const selText = h("div", { class: "xw-selection", dataset: { testid: "selection" } });
   const scatterNote = h("div", { class: "xw-notice", dataset: { testid: "scatter-note" }, hidden: true,
     text: "The embedding scatter (bqplot) needs a live kernel: it is not drawn in a static page. w.to_png() draws it with matplotlib." });
@@ -72,7 +80,7 @@ function render({ model, el }) {
     tiles.el,
   ]);
   const root = h("div", { class: "xw-dataset", dataset: { testid: "dataset-explorer" } }, [
-    h("div", { class: "xw-toolbar" }, [info, status.status]), status.error, scatterNote,
+    h("div", { class: "xw-toolbar" }, [info, compute, status.status]), status.error, scatterNote,
     h("div", { class: "xw-top" }, [grid.el, means.el]),
     gallery,
   ]);
@@ -114,23 +122,23 @@ function render({ model, el }) {
     s.cache.clear();
     s.asked.clear();
     if (g.mode === "all" && g.thumbs) {
-      const heat = decodeArray(g.heatmaps);
-      s.gallery = { thumbs: bytesOf(g.thumbs.view), shape: g.thumbs.shape, heat: heat.data, hshape: heat.shape };
+      const heat = g.heatmaps ? decodeArray(g.heatmaps) : null; // null: not computed yet
+      s.gallery = { thumbs: bytesOf(g.thumbs.view), shape: g.thumbs.shape, heat: heat && heat.data, hshape: heat && heat.shape };
     }
     root.dataset.mode = g.mode || "";
     root.dataset.ready = String(Boolean(g.ready));
+    renderCompute();
   };
   const source = {
     tile(row) {
       if (s.gallery) {
         const { thumbs, shape, heat, hshape } = s.gallery;
         const [, hh, ww] = shape;
+        if (!heat) return { rgba: thumbRGBA(thumbs, shape, row), width: ww, height: hh, heat: null };
         const n = hshape[1] * hshape[2];
         return { rgba: thumbRGBA(thumbs, shape, row), width: ww, height: hh, heat: heat.subarray(row * n, (row + 1) * n) };
       }
       if (s.cache.has(row)) return s.cache.get(row);
-      const g = model.get("gallery") || {};
-      if (g.mode === "page" && model.get("thumbs_pending") !== false) return null;
       return null;
     },
   };
@@ -212,7 +220,7 @@ function render({ model, el }) {
     later(renderGallery);
   };
   listen("msg:custom", onRows);
-  onStatus(status.render);
+  onStatus(() => { status.render(); renderCompute(); });
 
   renderInfo(); renderLabels(); renderGrid(); renderKeys(); renderGalleryData(); renderMeans(); renderControls(); renderGallery(); status.render();
   // The bqplot Scatter beside this view: its `selected` (a lasso, a brush) is read here, in
@@ -244,7 +252,7 @@ function render({ model, el }) {
     } catch (err) { /* no kernel */ } finally { fromCell = false; }
   };
   // Is a kernel there? In a static export nothing answers: the scatter cannot be drawn.
-  let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; } }, NO_KERNEL_MS);
+  let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; renderCompute(); } }, NO_KERNEL_MS);
   try { model.send({ type: "ping" }); } catch (err) { /* a static page */ }
   return () => { clearTimeout(timer); timer = null; cleanups.splice(0).forEach((fn) => fn()); binding.dispose(); };
 }
