@@ -292,6 +292,35 @@ def test_reads_predictions_and_heatmaps_from_a_store(small, tmp_path, monkeypatc
     w2.close()
 
 
+def test_a_store_not_finished_is_completed_here(small, tmp_path):
+    """Chunks written are read; the others' predictions and heatmaps are computed here."""
+    model, x, y = small
+    rng = np.random.default_rng(6)
+    outputs = rng.dirichlet(np.ones(4), size=90).astype(np.float32)
+    heat = rng.normal(size=(90, 8, 8)).astype(np.float32)
+    store = _write_store(tmp_path / "p.zarr", model, x, outputs, heat, outputs.argmax(1))
+    store.group["done"][1] = False  # rows 32..63 not written (chunks of 32)
+    w = xw.DatasetExplorer(model, x, y, store=tmp_path / "p.zarr")
+    assert w.wait(60) and w.view.status == "idle", w.view.error
+    missing = np.arange(32, 64)
+    written = np.r_[0:32, 64:90]
+    model_pred = model.predict(x, verbose=0).argmax(1)
+    assert np.array_equal(w.predicted[written], outputs.argmax(1)[written])
+    assert np.array_equal(w.predicted[missing], model_pred[missing])
+    assert np.allclose(w.heatmaps(written), heat[written])
+    ref = xw.explain(model, x[missing], method="saliency", target=model_pred[missing]).heatmaps
+    assert np.allclose(w.heatmaps(missing), ref, atol=1e-5)
+    assert np.allclose(w.heatmaps([70, 40, 3]), np.stack([heat[70], ref[8], heat[3]]), atol=1e-5)
+    means, counts = w.class_means("true")
+    full = heat.copy()
+    full[missing] = ref
+    for c in range(4):
+        if counts[c]:
+            assert np.allclose(means[c], full[y == c].mean(0), atol=1e-5)
+    assert "1 of its 3 chunks not written yet" in w.view.info["source"]
+    w.close()
+
+
 def test_outside_mass_sort_with_masks(tmp_path):
     import keras
 
@@ -336,10 +365,7 @@ def test_bad_input_is_refused_clearly(small, tmp_path, keras):
                  np.zeros(90, int))
     with pytest.raises(xw.ExplainError, match="another model"):
         xw.DatasetExplorer(model, x, y, store=tmp_path / "o.zarr")
-    store = _write_store(tmp_path / "p.zarr", model, x, outputs,
-                         np.zeros((90, 8, 8), np.float32), np.zeros(90, int))
-    store.group["done"][1] = False
-    with pytest.raises(xw.ExplainError, match="not finished"):
-        xw.DatasetExplorer(model, x, y, store=tmp_path / "p.zarr")
+    with pytest.raises(xw.ExplainError, match="90 rows"):
+        xw.DatasetExplorer(model, x[:60], y[:60], store=tmp_path / "o.zarr")
     with pytest.raises(xw.ExplainError, match="no explanation store"):
         xw.DatasetExplorer(model, x, y, store=tmp_path / "missing.zarr")

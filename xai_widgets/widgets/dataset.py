@@ -16,7 +16,8 @@ An ``ipywidgets.HBox`` of two views:
   cell click selects that cell's points on the scatter.
 
 Predictions and heatmaps come from an explanation store (``store=``, written by
-``xw.explain_dataset``) when given, so a large data set opens without recomputing; otherwise
+``xw.explain_dataset``) when given, so a large data set opens without recomputing (the chunks
+it has not finished are predicted and explained here, in the background); otherwise
 the predictions and the embedding are one batched forward pass and the heatmaps are computed
 in the background with progress (the grid and the scatter come first).
 """
@@ -176,6 +177,7 @@ class DatasetExplorer(ipywidgets.HBox):
         self._batch_size = int(batch_size)
         self._options = dict(options or {})
         self._store = None
+        self._missing = set()
         if store is not None:
             self._open_store(store, method)
         else:
@@ -185,7 +187,8 @@ class DatasetExplorer(ipywidgets.HBox):
                 raise ExplainError(f"{self.method!r} does not explain images.")
         self._signed = bool(get_method(self.method).signed)
         self._embedding_kind = embedding
-        self._heat = None  # (N, H, W) float32 when computed here
+        self._computed = {}  # first row of a chunk -> its heatmaps, when computed here
+        self._heat_ready = False
         self._outside = None
         self._means = None
 
@@ -197,8 +200,13 @@ class DatasetExplorer(ipywidgets.HBox):
         self.loss = dv.loss(outputs, self._y, kind).astype(np.float32)
         self.confusion = dv.confusion_matrix(self._y, self.predicted, self.num_classes)
         self.embedding, self.embedding_method = self._embed(features)
-        self.targets = (np.asarray(self._store["targets"][:], np.int64) if self._store is not None
-                        else self.predicted.copy())
+        self.targets = self.predicted.copy()  # what computed heatmaps explain
+        if self._store is not None:
+            stored = np.asarray(self._store["targets"][:], np.int64)
+            for i in range(self._store.n_chunks):
+                if i not in self._missing:
+                    rows = self._store.chunk_rows(i)
+                    self.targets[rows] = stored[rows]
 
         thumbs = dv.thumbnails(x)
         self._thumbs = thumbs
@@ -225,8 +233,8 @@ class DatasetExplorer(ipywidgets.HBox):
         self.view.scatter_ref = "IPY_MODEL_" + self.scatter.model_id
         super().__init__([self.view, ipywidgets.VBox([self.figure, self.interaction])],
                          layout=ipywidgets.Layout(flex_flow="row wrap", align_items="flex-start"))
-        if self._store is not None:
-            self._heat_from_store()
+        if self._store is not None and not self._missing:
+            self._heat_pass()  # everything is in the store: read now, chunk by chunk
         else:
             self.compute_heatmaps()
 
@@ -257,24 +265,26 @@ class DatasetExplorer(ipywidgets.HBox):
             raise ExplainError(f"the store at {store.path!r} does not fit: "
                                + "; ".join(problems) + ". Write one for this model and data "
                                "with xw.explain_dataset, or pass store=None to compute here.")
-        if not store.complete:
-            done = int(store.done().sum())
-            raise ExplainError(f"the store at {store.path!r} is not finished ({done} of "
-                               f"{store.n_chunks} chunks written). Run xw.explain_dataset again "
-                               "with the same arguments: it resumes where it stopped.")
+        # chunks not written yet: their predictions and heatmaps are computed here
+        self._missing = set(np.flatnonzero(~store.done()).tolist())
         self._store = store
         self.method = meta["method"]
 
     def _predictions(self):
         """(outputs, penultimate features or None): from the store (no forward pass when its
-        embedding is cached there), else one batched forward pass."""
+        embedding is cached there and it is finished), else one batched forward pass (a
+        store's unfinished chunks take their outputs from it)."""
         cached = self._cached_embedding()
-        if self._store is not None:
-            outputs = np.asarray(self._store["outputs"][:], np.float32)
-            if cached is not None:
-                return outputs, None
-            return outputs, dv.forward(self._adapter, self._x, 256)[1]
-        return dv.forward(self._adapter, self._x, 256)
+        if self._store is None:
+            return dv.forward(self._adapter, self._x, 256)
+        outputs = np.asarray(self._store["outputs"][:], np.float32)
+        if cached is not None and not self._missing:
+            return outputs, None
+        computed, features = dv.forward(self._adapter, self._x, 256)
+        for i in self._missing:
+            rows = self._store.chunk_rows(i)
+            outputs[rows] = computed[rows]
+        return outputs, features
 
     def _cached_embedding(self):
         if self._store is None or "embedding" not in self._store:
@@ -323,21 +333,37 @@ class DatasetExplorer(ipywidgets.HBox):
             pass
 
     # -- heatmaps -------------------------------------------------------------------------
-    def _heat_from_store(self):
-        """Class means, outside mass and (small data sets) the gallery's heatmaps, read from
-        the store one chunk at a time."""
-        store = self._store
-        array = store["heatmaps"]
-        shape = tuple(array.shape[1:])
-        true_acc = dv.MeanAccumulator(self.num_classes, shape)
-        pred_acc = dv.MeanAccumulator(self.num_classes, shape)
-        outside = np.full(len(self._x), np.nan, np.float32) if self._masks is not None else None
+    def _heat_pass(self, progress=None, cancelled=None):
+        """One pass over the rows, a chunk at a time: each chunk's heatmaps read from the
+        store (its chunks written in full) or computed here (no store, or a chunk the store
+        has not finished: kept in memory, ``_computed``), accumulated into the class means,
+        the outside mass and (small data sets) the gallery's heatmaps."""
+        n = len(self._x)
+        chunks = ([(self._store.chunk_rows(i), i not in self._missing)
+                   for i in range(self._store.n_chunks)] if self._store is not None
+                  else [(slice(a, min(n, a + CHUNK)), False) for a in range(0, n, CHUNK)])
+        accs = None
+        outside = np.full(n, np.nan, np.float32) if self._masks is not None else None
         small, scales = [], []
-        for i in range(store.n_chunks):
-            rows = store.chunk_rows(i)
-            heat = np.asarray(array[rows], np.float32)
-            self._accumulate(heat, rows, true_acc, pred_acc, outside, small, scales)
-        self._finish_heat(true_acc, pred_acc, outside, small, scales)
+        for rows, stored in chunks:
+            if stored:
+                heat = np.asarray(self._store["heatmaps"][rows], np.float32)
+            elif rows.start in self._computed:  # computed before a cancel
+                heat = self._computed[rows.start]
+            else:
+                heat = explain(self._adapter, self._x[rows], method=self.method,
+                               target=self.predicted[rows], batch_size=self._batch_size,
+                               cancel=cancelled, **self._options).heatmaps.astype(np.float32)
+                self._computed[rows.start] = heat
+            if accs is None:
+                accs = [dv.MeanAccumulator(self.num_classes, heat.shape[1:]) for _ in range(2)]
+            self._accumulate(heat, rows, *accs, outside, small, scales)
+            if progress is not None:
+                progress(rows.stop, n)
+        if accs is None:
+            return
+        self._heat_ready = True
+        self._finish_heat(*accs, outside, small, scales)
 
     def _accumulate(self, heat, rows, true_acc, pred_acc, outside, small, scales):
         true_acc.add(heat, self._y[rows])
@@ -372,58 +398,39 @@ class DatasetExplorer(ipywidgets.HBox):
         return np.round(means).astype(np.uint8)
 
     def compute_heatmaps(self):
-        """Compute every example's heatmap in the background (again, after a cancel), with
-        progress; ``wait()`` blocks until done. With a store there is nothing to compute."""
-        if self._store is not None or self._heat is not None:
+        """Compute the heatmaps not in a store in the background (again, after a cancel),
+        with progress; ``wait()`` blocks until done. A finished store has none to compute."""
+        if self._heat_ready:
             return
-        self.view._run("heatmaps", self._compute_heatmaps, lane="heatmaps", background=True)
-
-    def _compute_heatmaps(self, progress, cancelled):
-        """Every example's heatmap (of its predicted class), CHUNK rows per explain() call,
-        with progress; cancel stops between two chunks (the view then says so)."""
-        n = len(self._x)
-        heat = None
-        true_acc = pred_acc = None
-        outside = np.full(n, np.nan, np.float32) if self._masks is not None else None
-        small, scales = [], []
-        for start in range(0, n, CHUNK):
-            rows = slice(start, min(n, start + CHUNK))
-            exp = explain(self._adapter, self._x[rows], method=self.method,
-                          target=self.predicted[rows], batch_size=self._batch_size,
-                          cancel=cancelled, **self._options)
-            if heat is None:
-                heat = np.zeros((n, *exp.heatmaps.shape[1:]), np.float32)
-                shape = exp.heatmaps.shape[1:]
-                true_acc = dv.MeanAccumulator(self.num_classes, shape)
-                pred_acc = dv.MeanAccumulator(self.num_classes, shape)
-            heat[rows] = exp.heatmaps
-            self._accumulate(exp.heatmaps, rows, true_acc, pred_acc, outside, small, scales)
-            progress(rows.stop, n)
-        if heat is None:
-            return
-        self._heat = heat
-        self._finish_heat(true_acc, pred_acc, outside, small, scales)
+        self.view._run("heatmaps", self._heat_pass, lane="heatmaps", background=True)
 
     def heatmaps(self, rows=None) -> np.ndarray:
         """(len(rows), H, W) float32 heatmaps of these rows (all by default), at input
         resolution: from the store, or as computed here (waits for them)."""
         rows = np.arange(len(self._x)) if rows is None else np.asarray(rows, np.int64)
-        if self._store is not None:
-            order = np.argsort(rows)
-            data = np.asarray(self._store["heatmaps"].oindex[rows[order]], np.float32)
-            out = np.empty_like(data)
-            out[order] = data
-            return out
-        self.wait()
-        if self._heat is None:
+        if not self._heat_ready:
+            self.wait()
+        if not self._heat_ready:
             raise ExplainError("the heatmaps were not computed (cancelled or failed: see "
-                               "w.view.error).")
-        return self._heat[rows]
+                               "w.view.error); w.compute_heatmaps() computes them again.")
+        step = self._store.chunk if self._store is not None else CHUNK
+        out = None
+        for start in np.unique(rows // step * step):
+            mine = np.flatnonzero(rows // step * step == start)
+            local = rows[mine] - start
+            if int(start) in self._computed:
+                heat = self._computed[int(start)][local]
+            else:
+                heat = np.asarray(self._store["heatmaps"].oindex[int(start) + local], np.float32)
+            if out is None:
+                out = np.empty((len(rows), *heat.shape[1:]), np.float32)
+            out[mine] = heat
+        return out if out is not None else np.zeros((0, *self._x.shape[1:3]), np.float32)
 
     def _send_rows(self, rows):
         """The browser's page of a large data set: thumbnails and heatmaps of these rows."""
         rows = np.asarray([int(r) for r in rows if 0 <= int(r) < len(self._x)], np.int64)[:512]
-        if not len(rows) or (self._store is None and self._heat is None):
+        if not len(rows) or not self._heat_ready:
             return  # the heatmaps are not computed yet: never block the kernel waiting
         heat, scales = dv.thumb_heatmaps(self.heatmaps(rows))
         payload = dv.gallery_payload(self._thumbs[rows], heat, scales)
@@ -461,6 +468,9 @@ class DatasetExplorer(ipywidgets.HBox):
         method = get_method(self.method)
         source = (f"store {self._store.path!r}" if self._store is not None
                   else "computed in this kernel")
+        if self._missing:
+            source += (f", {len(self._missing)} of its {self._store.n_chunks} chunks not "
+                       "written yet: computed in this kernel")
         return {"method": self.method, "label": method.label, "signed": bool(method.signed),
                 "source": source, "n": int(len(self._x)),
                 "value_kind": self._adapter.value_kind,
@@ -547,7 +557,8 @@ class DatasetExplorer(ipywidgets.HBox):
         input resolution, and (K,) the rows averaged."""
         self.wait()
         if self._means is None:
-            raise ExplainError("the heatmaps were not computed (cancelled or failed).")
+            raise ExplainError("the heatmaps were not computed (cancelled or failed); "
+                               "w.compute_heatmaps() computes them again.")
         return self._means[by]
 
     @property
