@@ -344,6 +344,39 @@ def test_outside_mass_sort_with_masks(tmp_path):
     w.close()
 
 
+def test_logits_and_one_sigmoid_unit(keras):
+    """A logits head: confidence is a score (never called a probability), the loss is the
+    cross-entropy of the softmax of the scores. One sigmoid unit: two classes, its maps
+    explain the unit's score (class 1)."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=(40, 8, 8, 1)).astype(np.float32)
+    keras.utils.set_random_seed(1)
+    logits = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3),
+                               keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    y = rng.integers(0, 3, 40)
+    w = xw.DatasetExplorer(logits, x, y, method="saliency")
+    w.wait(60)
+    scores = logits.predict(x, verbose=0)
+    p = np.exp(scores - scores.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    assert w.view.key_info["confidence"]["unit"] == "score"
+    assert np.allclose(w.confidence, scores.max(1), atol=1e-5)
+    assert np.allclose(w.loss, -np.log(p[np.arange(40), y]), atol=1e-5)
+    w.close()
+    sigmoid = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3),
+                                keras.layers.GlobalAveragePooling2D(),
+                                keras.layers.Dense(1, activation="sigmoid")])
+    yb = rng.integers(0, 2, 40)
+    w = xw.DatasetExplorer(sigmoid, x, yb, class_names=["no", "yes"], method="saliency")
+    assert w.wait(60) and w.view.status == "idle", w.view.error
+    prob = sigmoid.predict(x, verbose=0)[:, 0]
+    assert np.array_equal(w.predicted, (prob > 0.5).astype(int))
+    assert w.confusion.shape == (2, 2) and w.confusion.sum() == 40
+    ref = xw.explain(sigmoid, x, method="saliency", target=0).heatmaps
+    assert np.allclose(w.heatmaps(), ref, atol=1e-6)
+    w.close()
+
+
 def test_bad_input_is_refused_clearly(small, tmp_path, keras):
     model, x, y = small
     with pytest.raises(xw.ExplainError, match="labels for 90 images"):

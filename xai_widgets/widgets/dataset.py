@@ -200,7 +200,9 @@ class DatasetExplorer(ipywidgets.HBox):
         self.loss = dv.loss(outputs, self._y, kind).astype(np.float32)
         self.confusion = dv.confusion_matrix(self._y, self.predicted, self.num_classes)
         self.embedding, self.embedding_method = self._embed(features)
-        self.targets = self.predicted.copy()  # what computed heatmaps explain
+        # the class each computed map explains (one sigmoid unit: class 1's score)
+        self.targets = (self.predicted.copy() if self._adapter.num_classes > 1
+                        else np.ones(len(x), np.int64))
         if self._store is not None:
             stored = np.asarray(self._store["targets"][:], np.int64)
             for i in range(self._store.n_chunks):
@@ -352,7 +354,7 @@ class DatasetExplorer(ipywidgets.HBox):
                 heat = self._computed[rows.start]
             else:
                 heat = explain(self._adapter, self._x[rows], method=self.method,
-                               target=self.predicted[rows], batch_size=self._batch_size,
+                               target=self._explain_targets(rows), batch_size=self._batch_size,
                                cancel=cancelled, **self._options).heatmaps.astype(np.float32)
                 self._computed[rows.start] = heat
             if accs is None:
@@ -396,6 +398,13 @@ class DatasetExplorer(ipywidgets.HBox):
         labels = self._y if which == "true" else self.predicted
         means, _ = dv.class_means(self._thumbs.astype(np.float32), labels, self.num_classes)
         return np.round(means).astype(np.uint8)
+
+    def _explain_targets(self, rows) -> np.ndarray:
+        """The unit each computed map explains: the predicted class; for a head with one unit
+        (a sigmoid) that unit, whatever the prediction (the map of class 1's score)."""
+        if self._adapter.num_classes == 1:
+            return np.zeros(len(self.predicted[rows]), np.int64)
+        return self.predicted[rows]
 
     def compute_heatmaps(self):
         """Compute the heatmaps not in a store in the background (again, after a cancel),
@@ -476,8 +485,9 @@ class DatasetExplorer(ipywidgets.HBox):
                 "value_kind": self._adapter.value_kind,
                 "accuracy": float((self.predicted == self._y).mean()) if len(self._y) else 0.0,
                 "embedding": self.embedding_method,
-                "maps_of": ("the predicted class" if self._store is None
-                            or np.array_equal(self.targets, self.predicted)
+                "maps_of": ("the one unit's score (class 1)" if self._adapter.num_classes == 1
+                            else "the predicted class" if np.array_equal(self.targets,
+                                                                         self.predicted)
                             else "the store's targets")}
 
     # -- the scatter ----------------------------------------------------------------------
@@ -628,6 +638,9 @@ class DatasetExplorer(ipywidgets.HBox):
                              colormap=self.view.colormap, opacity=self.view.opacity)
                 ax.set_title(f"{self.class_names[c]} (n={counts[c]})", fontsize=7)
                 ax.axis("off")
+            fig.supxlabel(f"Mean {get_method(self.method).label} heatmap per true class (one "
+                          "colour scale for all classes), over the class's mean image",
+                          fontsize=8)
         return fig
 
     def to_png(self, path=None, dpi: int = 100) -> bytes:
