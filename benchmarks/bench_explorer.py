@@ -23,7 +23,6 @@ heatmaps of the predicted class, chunks of 1024 rows), in a temporary directory.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys

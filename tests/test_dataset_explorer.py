@@ -168,7 +168,6 @@ def test_arrays_travel_as_binary(small):
     model, x, y = small
     w = xw.DatasetExplorer(model, x, y)
     w.wait(60)
-    state = w.view.get_state()
     from ipywidgets.widgets.widget import _remove_buffers
 
     w.selection = [5, 1, 7]

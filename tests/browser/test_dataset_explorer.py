@@ -13,6 +13,8 @@ import json
 
 import pytest
 
+from browser_harness import unexpected_console_errors
+
 pytestmark = pytest.mark.browser
 
 SETUP_CELL = """
@@ -151,8 +153,8 @@ def test_static_dataset_explorer(static_export, page, screenshot):
     assert page.locator(f"{GALLERY} [data-testid=tile]").count() == min(count, 48)
     screenshot(page, "dataset-explorer-static", show=root)
     # bqplot's module cannot load offline (no npm copy): only its failures are expected
-    errors = [e for e in __import__("browser_harness").unexpected_console_errors(page, log)
+    errors = [e for e in unexpected_console_errors(page, log)
               if "bqplot" not in e and "bqscales" not in e]
-    print("blocked:", log.blocked, "missing:", log.missing)
+    assert all("bqplot" in url or "bqscales" in url for url in log.missing), log.missing
     assert not page.page_errors or all("bqplot" in str(e) for e in page.page_errors), page.page_errors
     assert not errors, json.dumps(errors, indent=1)

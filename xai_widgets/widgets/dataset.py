@@ -652,8 +652,6 @@ class DatasetExplorer(ipywidgets.HBox):
 
 
 def _has_umap() -> bool:
-    try:
-        import umap  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("umap") is not None
