@@ -161,7 +161,8 @@ def test_widget_computes_grid_maps_and_means(small):
     assert w.view.class_names[3] == "<b>d</b>"
     png = w.to_png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    w.close()
+    w.close()  # every comm it opened is closed: the view, the figure and its parts
+    assert w.view.comm is None and w.figure.comm is None and w.scatter.comm is None
 
 
 def test_arrays_travel_as_binary(small):

@@ -524,6 +524,7 @@ class DatasetExplorer(ipywidgets.HBox):
         toggle = ipywidgets.ToggleButtons(options=list(modes), value="lasso",
                                           description="Scatter:", style={"button_width": "84px"})
         toggle.observe(lambda change: setattr(fig, "interaction", modes[change["new"]]), "value")
+        self._scatter_parts = [fig, toggle, scatter, mistakes, *axes, xs, ys, cs, *modes.values()]
         return fig, scatter, toggle
 
     # -- Python API -----------------------------------------------------------------------
@@ -583,8 +584,11 @@ class DatasetExplorer(ipywidgets.HBox):
         self.view.cancel()
 
     def close(self):
+        """Close the view (its background work is cancelled) and the scatter's widgets."""
         if hasattr(self, "view"):
             self.view.close()
+        for part in getattr(self, "_scatter_parts", []):
+            part.close()
         super().close()
 
     # -- static picture -------------------------------------------------------------------
