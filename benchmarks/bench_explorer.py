@@ -192,9 +192,9 @@ def bench_lab(store_path):
     print(f"DatasetExplorer in JupyterLab (Chromium headless), {N} examples from a store")
     print(f"  cell start -> grid and scatter drawn (all {N} points): {first_view:.2f} s "
           "(goal under 3 s)")
-    print(f"    of which: the widget made in the kernel {kernel:.2f} s (embedding not cached: "
-          f"a forward pass, PCA); grid, class means and gallery drawn at {view_only:.2f} s; "
-          f"the rest is bqplot drawing {N} SVG points")
+    print(f"    the widget made in the kernel in {kernel:.2f} s (embedding not cached: a "
+          f"forward pass, PCA); grid, class means and gallery drawn at {view_only:.2f} s, "
+          f"every scatter point (bqplot, SVG) at {first_view:.2f} s")
     for ms, count, render, busy in lassos:
         print(f"  lasso of {count} points -> gallery drawn (DOM): {ms:.0f} ms (drawing the "
               f"gallery page: {render:.0f} ms); main thread free to paint at {busy:.0f} ms")
