@@ -9,7 +9,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // One entry per widget: src/<folder>/<name>.js (and src/<folder>/<name>.css when present).
-const ENTRIES = { image_explainer: "image", layer_browser: "layers", feature_importance: "importance", text_explainer: "text", training_monitor: "monitor" };
+const ENTRIES = { image_explainer: "image", layer_browser: "layers", feature_importance: "importance", text_explainer: "text", training_monitor: "monitor", dataset_explorer: "dataset" };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

@@ -20,6 +20,7 @@ from .export import export_html
 from .models import ModelAdapter, adapt
 from .widgets import FeatureImportance, ImageExplainer, LayerBrowser
 from .widgets import TextExplainer
+from .widgets import DatasetExplorer
 
 __version__ = "0.1.0"
 
@@ -27,7 +28,7 @@ __all__ = [
     "Cancelled", "ExplainError", "Explanation", "InputRangeWarning", "FeatureImportance", "ImageExplainer", "LayerBrowser", "ModelAdapter", "adapt", "demo", "explain", "export_html",
     "feedback", "methods", "metrics", "plotting", "tables", "__version__",
     "TextExplainer", "TrainingMonitor",
-    "explain_dataset",
+    "explain_dataset", "DatasetExplorer",
 ]
 
 
