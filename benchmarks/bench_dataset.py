@@ -60,15 +60,9 @@ def du(path) -> int:
 def augmented_digits(n: int):
     import xai_widgets as xw
 
-    model, (x, _), _ = xw.demo.digits_cnn()
-    rng = np.random.default_rng(0)
-    rows = rng.integers(0, len(x), n)
-    out = x[rows].copy()
-    shifts = rng.integers(-1, 2, (n, 2))
-    for i, (dy, dx) in enumerate(shifts):
-        out[i] = np.roll(out[i], (dy, dx), axis=(0, 1))
-    out += rng.normal(0, 0.03, out.shape).astype(np.float32)
-    return model, np.clip(out, 0, 1).astype(np.float32)
+    model, _, _ = xw.demo.digits_cnn()
+    x, _, _ = xw.demo.digits_augmented(n, source="test", noise=0.03)
+    return model, x
 
 
 def mobilenet():

@@ -30,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,54 +42,14 @@ CHUNK = 1024
 def augmented_digits(n: int = N, seed: int = 0):
     import xai_widgets as xw
 
-    (xa, ya), (xb, yb), names = xw.demo.digits_data()
-    x0, y0 = np.concatenate([xa, xb]), np.concatenate([ya, yb])
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(x0), n)
-    x = np.zeros((n, 8, 8, 1), np.float32)
-    for i, j in enumerate(pick):
-        dy, dx = rng.integers(-1, 2, 2)
-        shifted = np.roll(x0[j], (dy, dx), axis=(0, 1))
-        if dy == 1:
-            shifted[0] = 0
-        elif dy == -1:
-            shifted[-1] = 0
-        if dx == 1:
-            shifted[:, 0] = 0
-        elif dx == -1:
-            shifted[:, -1] = 0
-        x[i] = shifted
-    x = np.clip(x + rng.normal(0, 0.05, x.shape).astype(np.float32), 0, 1)
-    return x, y0[pick], names
+    return xw.demo.digits_augmented(n, seed=seed)
 
 
 def write_store(path, model, x, method="gradcam"):
-    """The store explain_dataset writes (store.py's format), Grad-CAM of the top class
-    (attributions left at zero: the explorer does not read them)."""
+    """The store of Grad-CAM maps of the top class, written by xw.explain_dataset."""
     import xai_widgets as xw
-    from xai_widgets.store import create_or_resume, fingerprint
 
-    adapter = xw.adapt(model)
-    n = len(x)
-    meta = {"method": method, "options": {}, "output": "logit", "head": None,
-            "model": fingerprint(model), "n": n, "chunk": CHUNK,
-            "input_shape": list(x.shape[1:]), "num_classes": adapter.num_classes,
-            "score_kind": adapter.score_kind, "signed": False, "class_names": None}
-    arrays = {"attributions": ((n, 8, 8, 1), "float32"), "heatmaps": ((n, 8, 8), "float32"),
-              "outputs": ((n, adapter.num_classes), "float32"), "predicted": ((n,), "int32"),
-              "targets": ((n,), "int32"), "scores": ((n,), "float32")}
-    store = create_or_resume(path, meta, arrays)
-    for i in range(store.n_chunks):
-        rows = store.chunk_rows(i)
-        outputs = adapter.outputs(x[rows])
-        exp = xw.explain(adapter, x[rows], method=method, batch_size=256)
-        store["heatmaps"][rows] = exp.heatmaps
-        store["outputs"][rows] = outputs
-        store["predicted"][rows] = outputs.argmax(1)
-        store["targets"][rows] = exp.targets
-        store["scores"][rows] = exp.scores
-        store.group["done"][i] = True
-    return store
+    return xw.explain_dataset(model, x, method=method, store=path, chunk=CHUNK, progress=False)
 
 
 def bench_kernel(store_path, model, x, y, names):

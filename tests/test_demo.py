@@ -44,3 +44,28 @@ def test_tabular_demo_keeps_raw_features_and_caches(tmp_path, monkeypatch, keras
     cached, _, _, _ = xw.demo.breast_cancer_mlp()
     for a, b in zip(model.get_weights(), cached.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_digits_augmented_shifts_with_blank_edges_and_adds_noise():
+    """Each augmented digit is its source digit moved by (dy, dx) in {-1, 0, 1}, the row and
+    column that enter blank (checked against np.roll with the wrapped edge cleared)."""
+    x, y, names = xw.demo.digits_augmented(200, seed=3, source="test", noise=0.0)
+    (_, _), (xt, yt), _ = xw.demo.digits_data()
+    assert x.shape == (200, 8, 8, 1) and x.dtype == np.float32 and len(names) == 10
+    shifts = set()
+    for image, label in zip(x, y):
+        found = False
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                ref = np.roll(xt[yt == label], (dy, dx), axis=(1, 2))
+                if dy:
+                    ref[:, 0 if dy == 1 else -1] = 0
+                if dx:
+                    ref[:, :, 0 if dx == 1 else -1] = 0
+                if np.any(np.all(np.isclose(ref, image), axis=(1, 2, 3))):
+                    found = True
+                    shifts.add((dy, dx))
+        assert found
+    assert len(shifts) == 9  # every shift occurs
+    noisy, _, _ = xw.demo.digits_augmented(200, seed=3, source="test", noise=0.05)
+    assert 0.02 < np.std(noisy - x) < 0.06 and noisy.min() >= 0 and noisy.max() <= 1
