@@ -215,6 +215,11 @@ def _load_model(path: str, fingerprint: str):
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is None:
+            from . import _startup
+
+            # a worker started by a notebook's LocalCluster writes into the notebook: no
+            # TensorFlow start-up lines there (as in the kernel itself)
+            _startup.import_tensorflow_quietly()
             import keras
 
             if not os.path.exists(path):

@@ -89,14 +89,16 @@ def digits_data(seed: int = 0):
 def digits_augmented(n: int = 10_000, seed: int = 0, source: str = "all",
                      noise: float = 0.05):
     """``n`` digits for data-set-scale demos and benchmarks, drawn from scikit-learn's
-    (``source="test"``: only the held-out split ``digits_cnn`` never trained on; ``"all"``:
-    every digit), each shifted by up to one pixel in each direction (what enters at the edge
+    (``source="test"``: only the held-out split ``digits_cnn`` never trained on; ``"train"``:
+    only its training split; ``"all"``: every digit), each shifted by up to one pixel in each direction (what enters at the edge
     is blank) and given Gaussian noise of standard deviation ``noise``, clipped to [0, 1].
     Returns ``x`` (n, 8, 8, 1) float32, ``y`` (n,), class names."""
     (xa, ya), (xb, yb), names = digits_data()
-    if source not in ("all", "test"):
-        raise ValueError(f"source must be 'all' or 'test', got {source!r}")
-    x0, y0 = (xb, yb) if source == "test" else (np.concatenate([xa, xb]), np.concatenate([ya, yb]))
+    sources = {"test": (xb, yb), "train": (xa, ya),
+               "all": (np.concatenate([xa, xb]), np.concatenate([ya, yb]))}
+    if source not in sources:
+        raise ValueError(f"source must be one of {sorted(sources)}, got {source!r}")
+    x0, y0 = sources[source]
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(x0), n)
     dy, dx = rng.integers(-1, 2, (2, n))
