@@ -1,10 +1,13 @@
-"""The three widgets in Jupyter Notebook 7 (``jupyter notebook``), in headless Chromium.
+"""The widgets in Jupyter Notebook 7 (``jupyter notebook``), in headless Chromium.
 
 The same smoke test as in JupyterLab, on the same notebooks: the notebook opens at
 ``/notebooks/<name>.ipynb``, its cells run through Notebook 7's menu (Run > Run All Cells), the
 widget draws, one view-only control changes the view with no request for computation, one
 control that needs the model (a class, a layer, a what-if value) brings new data from the kernel,
-and the page logs no console error. The setup cells and helpers are the Lab tests' own, so both
+and the page logs no console error. The TrainingMonitor follows the epochs while ``fit`` runs and
+Stop ends it early; the DatasetExplorer's bqplot scatter is drawn (bqplot's frontend is its
+Python package's labextension, which Notebook 7 loads as Lab does), a grid cell and a lasso fill
+the gallery. The setup cells and helpers are the Lab tests' own, so both
 front ends run the same code. Screenshots: test-artifacts/browser/notebook7-*.png.
 """
 
@@ -12,12 +15,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
+import test_dataset_explorer as de
 import test_feature_importance as fi
 import test_image_explainer as ie
 import test_layer_browser as lb
+import test_text_explainer as te
+import test_training_monitor as tm
 from browser_harness import CanvasImage, unexpected_console_errors
 
 pytestmark = pytest.mark.browser
@@ -68,6 +75,19 @@ def assert_view_only(kernel_ws, since, view_keys, data_keys):
     assert all(keys <= view_keys for keys in sent_keys(kernel_ws, since)), kernel_ws.describe(since)
     back = [c["data"].get("state", {}) for c in kernel_ws.received_comm_msgs(since=since)]
     assert not [s for s in back if set(s) & data_keys or s.get("status") == "busy"], back
+
+
+def screenshot_whole(page, screenshot, name, locator):
+    """Notebook 7 scrolls the notebook inside its own panel, so a full-page screenshot is only
+    the viewport: make the viewport as tall as the widget for the screenshot, then restore it."""
+    size = page.viewport_size
+    height = int(locator.bounding_box()["height"]) + 260
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 2400)})
+    try:
+        locator.evaluate("el => el.scrollIntoView({block: 'start'})")
+        screenshot(page, name)
+    finally:
+        page.set_viewport_size(size)
 
 
 def test_notebook7_image_explainer(open_notebook7, page, kernel_ws, screenshot):
@@ -185,4 +205,164 @@ def test_notebook7_feature_importance(open_notebook7, page, kernel_ws, screensho
     assert float(nb.execute("print(f.local['values'][21])")) == pytest.approx(low, rel=1e-5)
     assert page.locator(f"{fi.ROOT} [data-testid=error]").inner_text().strip() == ""
     screenshot(page, "notebook7-feature-importance-whatif", show=root)
+    assert_no_console_errors(page)
+
+
+def test_notebook7_text_explainer(open_notebook7, page, kernel_ws, screenshot):
+    nb = open_notebook7("nb7_text_explainer.ipynb", [te.SETUP_CELL])
+    nb.run_all(timeout=240)
+
+    root = page.locator(te.ROOT)
+    root.wait_for(state="visible")
+    page.locator(te.WORD).first.wait_for(timeout=120_000)
+    page.locator(f"{te.ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
+    assert te.words(page) == nb.execute("print(t.text)").strip().split()
+    colours = te.backgrounds(page)
+    assert all(c.startswith("rgb(") for c in colours) and len(set(colours)) >= 3, colours
+    screenshot(page, "notebook7-text-explainer-initial", show=root)
+
+    # -- the colour map: the words recoloured in the browser, nothing computed
+    kernel_ws.settle()
+    before_view = kernel_ws.mark()
+    menu = page.locator(f"{te.ROOT} select[data-testid=colormap]")
+    other = [v for v in menu.locator("option").evaluate_all("os => os.map(o => o.value)") if v != "auto"][0]
+    menu.select_option(other)
+    page.wait_for_function(
+        "([sel, old]) => JSON.stringify([...document.querySelectorAll(sel)].map(e => e.style.background)) !== old",
+        arg=[te.WORD, json.dumps(colours)], timeout=10_000)
+    assert_view_only(kernel_ws, before_view, {"colormap"}, {"rows", "shown", "top_classes"})
+    assert nb.execute("print(t.colormap)").strip() == other
+
+    # -- another class: one request, the kernel explains that class
+    shown = int(nb.execute("print(t.shown['class_index'])"))
+    k = (shown + 1) % 3
+    caption = page.locator(f"{te.ROOT} [data-testid=caption]").first
+    before_caption = caption.inner_text()
+    before_class = kernel_ws.mark()
+    page.locator(f"{te.ROOT} button[data-testid=class-option][data-class='{k}']").click()
+    page.wait_for_function("([sel, old]) => document.querySelector(sel).textContent !== old",
+                           arg=[f"{te.ROOT} [data-testid=caption]", before_caption], timeout=60_000)
+    kernel_ws.settle()
+    assert any("target" in keys for keys in sent_keys(kernel_ws, before_class)), \
+        kernel_ws.describe(before_class)
+    assert any("rows" in c["data"].get("state", {}) for c in kernel_ws.received_comm_msgs(since=before_class))
+    assert int(nb.execute("print(int(t.explanation.targets[0]))")) == k
+    assert root.locator("b, img").count() == 0  # class names and texts stayed text
+    assert page.locator(f"{te.ROOT} [data-testid=error]").inner_text().strip() == ""
+    screenshot(page, "notebook7-text-explainer-other-class", show=root)
+    assert_no_console_errors(page)
+
+
+def test_notebook7_training_monitor(open_notebook7, page, kernel_ws, screenshot):
+    fit = "model.fit(x, y, epochs=300, batch_size=32, callbacks=[mon], verbose=0)"
+    nb = open_notebook7("nb7_training_monitor.ipynb", [tm.SETUP_CELL, fit])
+    nb._run_all_cells()  # the menu's Run All Cells, not awaited: the view is watched during fit
+    root = page.locator(tm.ROOT)
+    root.wait_for(state="visible", timeout=180_000)
+
+    # -- live: every epoch reaches the view while the fit cell runs
+    page.evaluate(f"""() => {{
+        const root = document.querySelector('{tm.ROOT}');
+        window.__recorded = [root.dataset.recorded];
+        new MutationObserver(() => window.__recorded.push(root.dataset.recorded))
+          .observe(root, {{attributes: true, attributeFilter: ['data-recorded']}});
+    }}""")
+    page.wait_for_function(f"() => Number(document.querySelector('{tm.ROOT}')?.dataset.recorded || 0) >= 2",
+                           timeout=180_000, polling=100)
+    states, statuses = [], []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and tm._recorded(page) < 4:
+        assert tm._fit_running(page, nb.path), "the fit cell ended before the test could watch it"
+        states.append(page.locator(f"{tm.ROOT} [data-testid=state]").inner_text())
+        statuses.append(tm._kernel_status(page, nb.path))
+        page.wait_for_timeout(100)
+    assert statuses and set(statuses) == {"busy"}, statuses
+    counts = sorted({int(v or 0) for v in page.evaluate("() => window.__recorded")} - {0})
+    assert counts[:4] == [1, 2, 3, 4], counts
+    assert any(text.startswith("Training: epoch") for text in states), states
+    overlay = page.locator(f"{tm.ROOT} {tm.OVERLAY}")
+    assert not CanvasImage.wait_painted(overlay).is_blank()
+    screenshot_whole(page, screenshot, "notebook7-training-monitor-training", root)
+
+    # -- Stop: reaches the busy kernel, fit ends early
+    assert tm._fit_running(page, nb.path)
+    page.locator(f"{tm.ROOT} button[data-testid=stop]").click()
+    page.locator(f"{tm.ROOT}[data-state=stopped]").wait_for(timeout=60_000)
+    nb.wait_cells_done(timeout=60)
+    assert not nb.errors(), nb.errors()
+    done = int(nb.execute("print(mon.epochs_done)").strip())
+    assert 3 <= done < 300, done
+    assert nb.execute("print(mon.state, len(model.history.epoch))").split() == ["stopped", str(done)]
+    assert page.locator(f"{tm.ROOT} i").count() == 0  # class names with markup stay text
+
+    # -- the scrubber: redrawn in the browser, only the debounced `epoch` sync goes out
+    kernel_ws.settle()
+    before_view = kernel_ws.mark()
+    recorded = tm._recorded(page)
+    assert recorded == done + 1
+    previous = CanvasImage.read(overlay)
+    page.locator(f"{tm.ROOT} input[data-testid=scrubber]").fill("0")
+    assert root.get_attribute("data-epoch") == "0"  # drawn before any message could return
+    assert CanvasImage.read(overlay).diff(previous) > 0.0, "scrubbing did not change the picture"
+    assert_view_only(kernel_ws, before_view, {"epoch"}, {"frames", "curves", "epochs"})
+    assert nb.execute("print(mon.epoch)").strip() == "0"
+    screenshot_whole(page, screenshot, "notebook7-training-monitor-scrubbed", root)
+    assert_no_console_errors(page)
+
+
+def test_notebook7_dataset_explorer(open_notebook7, page, kernel_ws, screenshot):
+    nb = open_notebook7("nb7_dataset_explorer.ipynb", [de.SETUP_CELL])
+    nb.run_all(timeout=300)
+
+    root = page.locator(de.ROOT)
+    root.wait_for(state="visible", timeout=120_000)
+    # the heatmaps, computed in the background, come from the kernel
+    page.locator(f"{de.ROOT}[data-ready=true]").wait_for(timeout=120_000)
+    # bqplot's frontend (its Python package's labextension) is loaded by Notebook 7
+    page.locator(f"{de.FIGURE} .dot").first.wait_for(state="attached", timeout=60_000)
+    # every example is a dot (and the mistakes' crosses are dots of a second Scatter)
+    assert page.locator(f"{de.FIGURE} .dot").count() >= int(nb.execute("print(len(x))"))
+    assert page.locator(f"{de.ROOT} [data-testid=cell]").count() == 100
+    assert page.locator(f"{de.ROOT} [data-testid=scatter-note]").is_hidden()  # a live kernel
+    explorer = page.locator(f".widget-hbox:has({de.ROOT})").first  # the view and the scatter
+    screenshot_whole(page, screenshot, "notebook7-dataset-explorer-initial", explorer)
+
+    # -- a grid cell: the gallery shows that cell's rows, Python sees the selection
+    confusion = json.loads(nb.execute("import json; print(json.dumps(w.confusion.tolist()))"))
+    t, p = max(((i, j) for i in range(10) for j in range(10) if i != j),
+               key=lambda ij: confusion[ij[0]][ij[1]])
+    if confusion[t][p] == 0:
+        t, p = 3, 3
+    page.locator(f"{de.ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
+    page.wait_for_function("([sel, n]) => document.querySelector(sel).dataset.count === String(n)",
+                           arg=[de.GALLERY, confusion[t][p]])
+    tiles = page.locator(f"{de.GALLERY} [data-testid=tile]")
+    rows = sorted(int(r) for r in tiles.evaluate_all("els => els.map(e => e.dataset.row)"))
+    expected = json.loads(nb.execute(
+        f"import json; print(json.dumps([int(i) for i in np.flatnonzero((y == {t}) & (w.predicted == {p}))]))"))
+    assert rows == expected[:48]
+    page.wait_for_timeout(600)  # the selection is synced back, debounced
+    assert de.python_selection(nb) == expected
+
+    # -- opacity: the tiles redrawn in the browser, nothing computed
+    kernel_ws.settle()
+    before_view = kernel_ws.mark()
+    tile = tiles.first.locator("canvas[data-testid=tile-canvas]")
+    first = CanvasImage.wait_painted(tile)
+    fi.set_range(page.locator(f"{de.ROOT} input[data-testid=opacity]"), 0.0)
+    assert CanvasImage.read(tile).diff(first) > 0.0, "opacity did not change the tile"
+    assert_view_only(kernel_ws, before_view, {"opacity", "selection", "cell"},
+                     {"gallery", "means", "labels", "sort_keys"})
+    assert float(nb.execute("print(w.view.opacity)")) == pytest.approx(0.0)
+
+    # -- a lasso on the bqplot scatter: the points inside fill the gallery
+    ms, count = de.lasso(page, [(0.02, 0.02), (0.55, 0.02), (0.55, 0.98), (0.02, 0.98)])
+    assert count > 50, count
+    page.wait_for_timeout(600)
+    selected = json.loads(nb.execute(
+        "import json; print(json.dumps(sorted(int(i) for i in (w.scatter.selected if w.scatter.selected is not None else []))))"))
+    assert len(selected) == count and de.python_selection(nb) == selected
+    assert int(tiles.first.get_attribute("data-row")) in selected
+    assert root.locator("i").count() == 0  # markup in class names stayed text
+    screenshot_whole(page, screenshot, "notebook7-dataset-explorer-lasso", explorer)
     assert_no_console_errors(page)
