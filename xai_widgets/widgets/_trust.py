@@ -298,6 +298,7 @@ class TrustMixin(traitlets.HasTraits):
             "validation": validation is not None, "epochs": settings["epochs"],
             "strength": history.params["strength"], "rows": int(len(x)),
             "scope": scope, "painted": painted, "images": int(len(region)),
+            "own": getattr(self, "_feedback_data", None) is None,
             "relevance_mass": mass, "index": None if not shown else int(shown[1]),
             **pictures,
         }
