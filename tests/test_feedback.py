@@ -136,3 +136,40 @@ def test_a_second_call_reuses_the_compiled_step_and_frees_with_the_model(keras):
     del model, cached
     gc.collect()
     assert ref() is None
+
+
+def test_images_whose_mask_is_all_false_add_no_penalty(keras):
+    """Per-image masks (N, H, W): image i's own region counts on image i only, and an image
+    without one adds 0 to the penalty (whose mean still runs over every image) while its
+    cross-entropy counts like any other's. By hand, as above, for a linear model."""
+    model = _linear(keras, seed=3)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=(10, 3, 3, 1)).astype(np.float32)
+    y = rng.integers(0, 4, 10)
+    masks = np.zeros((10, 3, 3), bool)
+    masks[0, 0, :] = True  # a different region on each of the first three images
+    masks[1, :, 2] = True
+    masks[2, 1, 1] = True  # images 3..9: no region
+    w, b = model.layers[-1].get_weights()
+    z = x.reshape(10, 9) @ w + b
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    grad = w.sum(1)[None] - 4 * p @ w.T  # d(sum_k log p_k)/dx, one row per image
+    per_image = ((grad * masks.reshape(10, 9)) ** 2).sum(1)
+    assert (per_image[:3] > 0).all() and (per_image[3:] == 0).all()
+    expected_penalty = per_image.sum() / 10
+    union = np.broadcast_to(masks.any(0), masks.shape).reshape(10, 9)
+    assert ((grad * union) ** 2).sum(1).mean() > 2 * expected_penalty  # what a union would give
+    expected_ce = -np.log(p[np.arange(10), y]).mean()
+    history = xw.feedback.fit_right_reasons(model, x, y, masks, strength=3.0, epochs=1,
+                                            batch_size=4, learning_rate=0.0)
+    assert history.history["penalty"][0] == pytest.approx(expected_penalty, rel=1e-4)
+    assert history.history["cross_entropy"][0] == pytest.approx(expected_ce, rel=1e-4)
+    assert history.history["loss"][0] == pytest.approx(expected_ce + 3 * expected_penalty,
+                                                       rel=1e-4)
+    # automatic strength: measured on the images with a region, scaled by their share (3/10)
+    auto = xw.feedback.fit_right_reasons(model, x, y, masks, epochs=1, batch_size=10,
+                                         learning_rate=0.0)
+    ce_masked = -np.log(p[np.arange(3), y[:3]]).mean()
+    assert auto.params["strength"] == pytest.approx(
+        ce_masked / (per_image[:3].mean() * 0.3), rel=1e-3)

@@ -1,8 +1,9 @@
-import { fakeModel, flush } from "./dom_env.mjs";
+import { fakeModel, flush, userInput } from "./dom_env.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { paintDisc, paintSegment, regionPanel } from "../src/image/region_panel.js";
-import { cellText, trustPanel } from "../src/image/trust_panel.js";
+import { cellText, paintedImages, scopeText, trustPanel } from "../src/image/trust_panel.js";
+import { trustView } from "../src/image/trust_view.js";
 
 const count = (mask) => mask.reduce((a, b) => a + b, 0);
 
@@ -112,4 +113,60 @@ test("the trust table prints each number with what a good value looks like; a fa
   panel.el.querySelector('[data-testid="trust-evaluate"]').click();
   panel.el.querySelector('[data-testid="feedback-train"]').click();
   assert.deepEqual(sent, [{ type: "trust" }, { type: "train_feedback" }]);
+});
+
+test("the feedback scope in words: the regions painted versus where training applies them", () => {
+  assert.equal(scopeText("each", 3, 3, 3, true), "Region of 3 images, applied to each of them.");
+  assert.equal(scopeText("each", 1, 3, 3, true),
+    "Region of 1 image, applied to that image only; the other 2 images train without a penalty (cross-entropy only).");
+  assert.equal(scopeText("all", 3, 5, 200, false),
+    "Union of the regions on 3 images, applied to all 200 training images (the data of use_feedback_data).");
+  assert.equal(scopeText("all", 1, 3, 3, true), "Region of 1 image, applied to all 3 training images.");
+  assert.match(scopeText("each", 2, 3, 200, false), /not possible with the data of use_feedback_data/);
+  assert.match(scopeText("all", 0, 3, 3, true), /^No region painted yet/);
+  const mask = new Uint8Array(3 * 2 * 2);
+  mask[1] = 1; // image 0
+  mask[8 + 3] = 1; // image 2
+  assert.deepEqual(paintedImages({ view: new DataView(mask.buffer), dtype: "uint8", shape: [3, 2, 2] }), [2, 3]);
+  assert.deepEqual(paintedImages(undefined), [0, 0]);
+});
+
+test("the scope switch sets the trait and says what it applies; it sends nothing to compute", async () => {
+  const mask = new Uint8Array(3 * 4 * 4);
+  mask[0] = 1;
+  mask[16 + 5] = 1; // images 0 and 1 painted, image 2 not
+  const model = fakeModel({ images: [], image_sizes: [[4, 4], [4, 4], [4, 4]], index: 0, shown: { index: 0 },
+    region_masks: { view: new DataView(mask.buffer), dtype: "uint8", shape: [3, 4, 4], version: 1 },
+    trust_rows: [], trust_info: {}, feedback_info: {}, feedback_scope: "each", feedback_data: {} });
+  const cleanups = [];
+  const listen = (event, fn) => { model.on(event, fn); cleanups.push(() => model.off(event, fn)); };
+  const view = trustView(model, listen, (fn) => queueMicrotask(fn));
+  const select = view.el.querySelector('[data-testid="feedback-scope"]');
+  const caption = () => view.el.querySelector('[data-testid="feedback-scope-text"]').textContent;
+  assert.equal(select.value, "each");
+  assert.equal(caption(), "Region of 2 images, applied to each of them; the other image trains without a penalty (cross-entropy only).");
+  userInput(select, "all", "change");
+  assert.equal(model.get("feedback_scope"), "all");
+  assert.equal(model.saves, 1);
+  assert.deepEqual(model.sent, []); // no computation until Train
+  await flush();
+  assert.equal(caption(), "Union of the regions on 2 images, applied to all 3 training images.");
+  // Python's use_feedback_data: other data, "all"; "each" cannot be chosen there
+  model.set("feedback_data", { rows: 200 });
+  await flush();
+  assert.equal(caption(), "Union of the regions on 2 images, applied to all 200 training images (the data of use_feedback_data).");
+  assert.equal(select.options[0].disabled, true);
+  // a new stroke (region_masks from Python) updates the count
+  mask[32] = 1;
+  model.set("region_masks", { view: new DataView(mask.buffer), dtype: "uint8", shape: [3, 4, 4], version: 2 });
+  await flush();
+  assert.match(caption(), /^Union of the regions on 3 images/);
+  // after training, the result says what was applied
+  model.set("feedback_info", { epochs: 5, rows: 200, strength: 2, validation: false, relevance_mass: {},
+    scope: "all", painted: 3, images: 3, own: false, index: 0 });
+  for (let i = 0; i < 3; i++) await flush();
+  assert.match(view.el.querySelector('[data-testid="feedback-text"]').textContent,
+    /Trained with: Union of the regions on 3 images, applied to all 200 training images/);
+  view.destroy();
+  for (const off of cleanups) off();
 });

@@ -2,8 +2,10 @@
 
 Paint a region with mouse moves: nothing reaches the kernel while drawing, one binary
 message on release, and ``w.region`` holds what the canvas shows. The Trust panel shows
-numbers for the methods shown. "Train with this feedback" trains and the view updates
-(before/after side by side). Screenshot: test-artifacts/browser/trust-lab.png.
+numbers for the methods shown. The "feedback on" switch says which regions training applies
+where and only sets ``feedback_scope`` (one state update, no compute). "Train with this
+feedback" trains and the view updates (before/after side by side). Screenshot:
+test-artifacts/browser/trust-lab.png.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(x, y, epochs=10, batch_size=64, verbose=0)  # learns the swatch shortcut
 w = xw.ImageExplainer(model, x_test[:3], class_names=names, method="saliency")
-w.use_feedback_data(x, y, validation_data=(x_test, y_test))
 w.height = 1100
 w
 """
@@ -76,6 +77,35 @@ def test_lab_trust_region_and_feedback(open_notebook, page, kernel_ws, screensho
     assert all(region[r][c] for r in (0, 1) for c in (0, 1)), region
     assert not any(region[r][c] for r in range(8) for c in range(8) if r >= 3 or c >= 3), region
 
+    # -- the feedback scope: on the widget's own images each image gets its own region
+    scope = page.locator(f"{ROOT} select[data-testid=feedback-scope]")
+    scope_text = page.locator(f"{ROOT} [data-testid=feedback-scope-text]")
+    assert scope.input_value() == "each"
+    assert scope_text.inner_text() == (
+        "Region of 1 image, applied to that image only; the other 2 images train without a "
+        "penalty (cross-entropy only).")
+    scope.scroll_into_view_if_needed()
+    screenshot(page, "trust-lab-scope-each", show=root)
+    kernel_ws.settle()
+    before = kernel_ws.mark()
+    scope.select_option("all")
+    kernel_ws.settle()
+    sent = kernel_ws.messages(before, "comm_msg")
+    assert len(sent) == 1, kernel_ws.describe(before)  # the trait, nothing to compute
+    assert sent[0].message["content"]["data"]["state"] == {"feedback_scope": "all"}
+    assert nb.execute("print(w.feedback_scope)").strip() == "all"
+    assert scope_text.inner_text() == "Region of 1 image, applied to all 3 training images."
+    # other training data: the union on all of it; "each" cannot be chosen there
+    rows = nb.execute("w.use_feedback_data(x, y, validation_data=(x_test, y_test)); "
+                      "print(len(x))").strip()
+    page.wait_for_function(
+        "el => el.textContent.includes('(the data of use_feedback_data)')",
+        arg=scope_text.element_handle())
+    assert scope_text.inner_text() == (
+        f"Region of 1 image, applied to all {rows} training images (the data of "
+        "use_feedback_data).")
+    assert scope.locator("option[value=each]").is_disabled()
+
     # -- the Trust panel shows numbers, with the region's pointing game and relevance mass
     page.locator(f"{ROOT} [data-testid=trust-evaluate]").click()
     table = page.locator(f"{ROOT} [data-testid=trust-table] table")
@@ -103,6 +133,8 @@ def test_lab_trust_region_and_feedback(open_notebook, page, kernel_ws, screensho
     result.wait_for(timeout=180_000)
     page.locator(f"{ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
     assert "before" in result.inner_text() and "after" in result.inner_text()
+    assert f"Trained with: Region of 1 image, applied to all {rows} training images" in \
+        result.inner_text()
     CanvasImage.wait_painted(page.locator(f"{ROOT} canvas[data-testid=feedback-after]"))
     CanvasImage.wait_painted(page.locator(f"{ROOT} canvas[data-testid=feedback-before]"))
     shown_after = CanvasImage.read(page.locator(f"{ROOT} canvas[data-testid=overlay]"))

@@ -10,6 +10,10 @@ A mixin, so the ImageExplainer's own file changes by one base class:
 - ``w.train_with_feedback()`` / "Train with this feedback": right-for-the-right-reasons
   training with the painted region as "should not matter", then the view recomputes; the
   accuracy (on ``validation_data``) and the heatmap before and after are kept side by side.
+  ``w.feedback_scope`` says which region each training image gets: "each" (the default on
+  the widget's own images: image i its own region, images without one no penalty) or "all"
+  (the union of the regions on every training image: a decoy at a fixed position; set by
+  ``use_feedback_data``, whose images have no regions of their own).
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ class TrustMixin(traitlets.HasTraits):
     trust_info = traitlets.Dict().tag(sync=True)
     # feedback training: accuracy and heatmaps before and after
     feedback_info = traitlets.Dict().tag(sync=True)
+    # which region each training image gets: "each" (its own) or "all" (the union); the
+    # panel's switch sets it, and nothing is computed until Train
+    feedback_scope = traitlets.Enum(("each", "all"), default_value="each").tag(sync=True)
+    # the training data: {} = the widget's own images, else {"rows": N} (use_feedback_data)
+    feedback_data = traitlets.Dict().tag(sync=True)
 
     # -- the region ---------------------------------------------------------------------
     def _region_array(self) -> np.ndarray:
@@ -181,17 +190,22 @@ class TrustMixin(traitlets.HasTraits):
     # -- feedback training --------------------------------------------------------------
     def use_feedback_data(self, x, y, validation_data=None):
         """The data "Train with this feedback" trains on (default: the widget's images,
-        labelled with the model's own predictions). The painted region (the union over the
-        images) is marked as "should not matter" in every training input of the same size;
+        labelled with the model's own predictions). These images have no regions of their
+        own, so this sets ``feedback_scope = "all"``: the union of the painted regions is
+        marked as "should not matter" in every training input (a decoy at a fixed position);
         ``validation_data=(x, y)`` gives the accuracy before and after."""
         x = self._adapter.validate_inputs(x)
         if x.shape[1:3] != self._x.shape[1:3]:
             raise ExplainError(f"feedback images must be {self._x.shape[1:3]} like the "
                                f"widget's, got {x.shape[1:3]}.")
         self._feedback_data = (x, np.asarray(y), validation_data)
+        with self.hold_sync():
+            self.feedback_data = {"rows": int(len(x))}
+            self.feedback_scope = "all"
 
     def train_with_feedback(self, **options):
-        """Train now with the painted region as "should not matter" (see
+        """Train now with the painted region as "should not matter" (``feedback_scope``:
+        each image its own region, or the union on every image; see
         ``use_feedback_data``); ``options`` go to ``xw.feedback.fit_right_reasons``.
         Returns the training history."""
         self._run("feedback", lambda progress, cancelled: self._feedback(
@@ -223,10 +237,20 @@ class TrustMixin(traitlets.HasTraits):
             raise ExplainError("paint a region that should not matter first (the brush), "
                                "then train.")
         x, y, validation = getattr(self, "_feedback_data", (None, None, None))
+        scope = self.feedback_scope
+        if scope == "each" and x is not None:
+            raise ExplainError(
+                'feedback_scope "each" gives each of the widget\'s images its own region, and '
+                "the training data of use_feedback_data has no regions of its own: set "
+                'w.feedback_scope = "all" (the union of the regions, on every training image).')
         if x is None:
             x = self._x
             y = np.argmax(self._adapter.scores(x), axis=-1)
-        masks = np.broadcast_to(region.any(axis=0), x.shape[:3])
+        painted = int(region.reshape(len(region), -1).any(axis=1).sum())
+        # "each": image i with its own region (all False: no penalty, cross-entropy only);
+        # "all": the union, the same on every training image
+        masks = region.copy() if scope == "each" else np.broadcast_to(region.any(axis=0),
+                                                                     x.shape[:3])
         accuracy = (lambda: None) if validation is None else (
             lambda: float((np.argmax(self._adapter.scores(self._adapter.validate_inputs(
                 validation[0])), -1) == np.asarray(validation[1])).mean()))
@@ -273,6 +297,8 @@ class TrustMixin(traitlets.HasTraits):
             "before_accuracy": before, "after_accuracy": after,
             "validation": validation is not None, "epochs": settings["epochs"],
             "strength": history.params["strength"], "rows": int(len(x)),
+            "scope": scope, "painted": painted, "images": int(len(region)),
+            "own": getattr(self, "_feedback_data", None) is None,
             "relevance_mass": mass, "index": None if not shown else int(shown[1]),
             **pictures,
         }

@@ -2,6 +2,8 @@
 // xw.metrics.evaluate as a table (each column says what a good value looks like) and the
 // deletion/insertion curves. Feedback: "Train with this feedback" retrains the model with the
 // painted region as "should not matter" and shows the accuracy and heatmaps before and after.
+// Which region each training image gets (`feedback_scope`: "each" its own, or "all" the union)
+// is said in words and switched here; the switch only sets the trait, Train computes.
 import { decodeArray } from "../common/binary.js";
 import { h, replaceChildren } from "../common/dom.js";
 import { formatShort } from "../common/format.js";
@@ -28,6 +30,36 @@ export function cellText(key, value) {
   if (key === "pointing_game") return value ? "hit" : "miss";
   const text = formatShort(value);
   return key === "randomization" && value > SANITY_FAIL ? `${text} fails` : text;
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** Images with a painted region, from `region_masks` (uint8 (N, H, W)): [painted, N]. */
+export function paintedImages(payload) {
+  if (!payload || !payload.view) return [0, 0];
+  const { data, shape } = decodeArray(payload);
+  const [n, size] = [shape[0], shape[1] * shape[2]];
+  let painted = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i * size; j < (i + 1) * size; j++) if (data[j]) { painted++; break; }
+  }
+  return [painted, n];
+}
+
+/** What training will apply, in words: the regions painted (shown) versus where they are
+ *  applied (asked). `rows`: the training images; `own`: they are the widget's images. */
+export function scopeText(scope, painted, images, rows, own) {
+  if (!painted) return "No region painted yet: paint what should not matter, then train.";
+  if (scope === "each") {
+    if (!own) return "Each image its own region: not possible with the data of use_feedback_data "
+      + "(its images have no regions of their own); choose the union.";
+    const rest = images - painted;
+    return (painted === 1 ? "Region of 1 image, applied to that image only"
+      : `Region of ${plural(painted, "image")}, applied to each of them`)
+      + (rest > 0 ? `; ${rest === 1 ? "the other image trains" : `the other ${rest} images train`} without a penalty (cross-entropy only).` : ".");
+  }
+  return `${painted === 1 ? "Region of 1 image" : `Union of the regions on ${plural(painted, "image")}`}, `
+    + `applied to all ${plural(rows, "training image")}${own ? "" : " (the data of use_feedback_data)"}.`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -85,14 +117,39 @@ export function trustPanel(model) {
   const train = h("button", { text: "Train with this feedback", dataset: { testid: "feedback-train" },
     title: "retrain the model so that the painted region does not matter (right for the right reasons)",
     on: { click: () => model.send({ type: "train_feedback" }) } });
+  const scope = h("select", { dataset: { testid: "feedback-scope" },
+    title: "which region each training image gets; nothing is computed until you train",
+    on: { change: () => {
+      model.set("feedback_scope", scope.value);
+      try { model.save_changes(); } catch (err) { /* a static export: no kernel */ }
+      renderScope();
+    } } }, [
+    h("option", { value: "each", text: "each image its own region" }),
+    h("option", { value: "all", text: "the union, on every training image" })]);
+  const scopeCaption = h("span", { class: "xw-trust-caption", dataset: { testid: "feedback-scope-text" } });
   const table = h("div", { class: "xw-trust-table", dataset: { testid: "trust-table" } });
   const curves = h("div", { class: "xw-trust-curves" });
   const sanity = h("div", { class: "xw-grid", dataset: { testid: "trust-sanity" } });
   let sanitySeen = null;
   const result = h("div", { class: "xw-feedback", dataset: { testid: "feedback-result" } });
   const el = h("div", { class: "xw-trust", dataset: { testid: "trust-panel" } }, [
-    h("div", { class: "xw-toolbar" }, [evaluate, train]), table, curves, sanity, result]);
+    h("div", { class: "xw-toolbar" }, [evaluate, train]),
+    h("div", { class: "xw-toolbar xw-feedback-scope" }, [h("label", { class: "xw-row" }, ["feedback on", scope]), scopeCaption]),
+    table, curves, sanity, result]);
   let feedbackSeen = null;
+
+  // the scope switch and its sentence: from the trait, the painted regions and the data
+  function renderScope() {
+    const value = model.get("feedback_scope") || "each";
+    const data = model.get("feedback_data") || {};
+    const [painted, images] = paintedImages(model.get("region_masks"));
+    const own = data.rows === undefined;
+    scope.value = value;
+    scope.options[0].disabled = !own; // the data of use_feedback_data has no regions of its own
+    scope.options[0].title = own ? "" : "the training data (use_feedback_data) has no regions of its own";
+    scopeCaption.textContent = scopeText(value, painted, images, own ? images : data.rows, own);
+    el.dataset.scope = value;
+  }
 
   function renderTable() {
     const rows = model.get("trust_rows") || [];
@@ -152,7 +209,8 @@ export function trustPanel(model) {
     const mass = info.relevance_mass || {};
     const massText = mass.before !== undefined && mass.after !== undefined
       ? `Share of |heatmap| in your region: ${formatShort(mass.before)} before, ${formatShort(mass.after)} after.` : "";
-    const text = h("div", { dataset: { testid: "feedback-text" }, text: `${acc}. ${massText} `
+    const applied = info.scope ? `Trained with: ${scopeText(info.scope, info.painted, info.images, info.rows, info.own)} ` : "";
+    const text = h("div", { dataset: { testid: "feedback-text" }, text: `${acc}. ${massText} ${applied}`
       + `(${info.epochs} epochs on ${info.rows} images, strength ${formatShort(info.strength)}.)` });
     const images = model.get("images") || [];
     const figures = [];
@@ -165,7 +223,8 @@ export function trustPanel(model) {
 
   return {
     el,
-    render() { renderTable(); renderFeedback(); },
+    render() { renderScope(); renderTable(); renderFeedback(); },
+    renderScope,
     destroy() {},
   };
 }

@@ -14,6 +14,8 @@ export function trustView(model, listen, later) {
   const renderTrust = () => trust.render();
   for (const key of ["region_masks", "shown", "index", "images"]) listen(`change:${key}`, () => later(renderRegion));
   for (const key of ["trust_rows", "trust_info", "feedback_info"]) listen(`change:${key}`, () => later(renderTrust));
+  const renderScope = () => trust.renderScope();
+  for (const key of ["feedback_scope", "feedback_data", "region_masks"]) listen(`change:${key}`, () => later(renderScope));
   region.render();
   trust.render();
   return { el, destroy() { region.destroy(); trust.destroy(); } };
