@@ -114,6 +114,11 @@ test("the view draws every probe with its classes as text, curves and the scrubb
   assert.equal(charts.length, 2);
   assert.ok(charts[0].querySelector("polyline[data-series=val_loss]"));
   assert.equal(charts[0].querySelector("[data-testid=curve-marker]").getAttribute("data-epoch"), "4");
+  // `height` is a least height: the view grows to show every probe, never clips them
+  assert.equal(root.style.minHeight, "560px");
+  assert.equal(root.style.height, "");
+  model.set("height", 600);
+  assert.equal(root.style.minHeight, "600px");
   cleanup();
   assert.equal(model.listenerCount(), 0);
 });

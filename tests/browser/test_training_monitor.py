@@ -108,6 +108,9 @@ def test_lab_training_monitor(open_notebook, page, kernel_ws, screenshot):
     assert any(text.startswith("Training: epoch") for text in states), states
     live = CanvasImage.wait_painted(page.locator(f"{ROOT} {OVERLAY}"))
     assert not live.is_blank()
+    # every probe card is in view: the view grows to fit them (no inner scrollbar)
+    hidden = root.evaluate("(el) => el.scrollHeight - el.clientHeight")
+    assert hidden <= 1, f"{hidden} px of the probe cards are hidden behind a scrollbar"
     screenshot(page, "training-monitor-lab-training", show=root)
 
     # -- Stop: its message reaches the kernel while fit runs, training ends early

@@ -247,7 +247,7 @@ class TrainingMonitor(anywidget.AnyWidget, keras.callbacks.Callback):
     epoch = traitlets.Int(-1).tag(sync=True)  # the recorded epoch shown; -1: the latest
     opacity = traitlets.Float(0.6).tag(sync=True)
     colormap = traitlets.Unicode("auto").tag(sync=True)
-    height = traitlets.Int(560).tag(sync=True)
+    height = traitlets.Int(560).tag(sync=True)  # px, the least: the view grows to fit the probes
 
     def __init__(self, probe_x, probe_y=None, *, method: str = "gradcam", class_names=None,
                  every: int = 1, options: dict | None = None, output: str = "logit",
