@@ -7,7 +7,9 @@
   larger than memory is averaged in one pass);
 * the embedding: the penultimate layer's output (the input of the explained head's last
   weighted layer, also inside nested transfer-learning models), one batched compiled forward
-  pass that also gives the outputs, reduced to 2-D by PCA (UMAP when ``umap`` is importable);
+  pass that also gives the outputs (``xw.explain_dataset`` writes it into its store), reduced
+  to 2-D by PCA (UMAP when ``umap`` is importable; from a store's ``features``, an
+  IncrementalPCA fitted chunk by chunk);
 * thumbnails (uint8) and thumbnail heatmaps (float16 scaled to [-1, 1]) for the gallery.
 
 Nothing here imports ipywidgets; the widget (``widgets/dataset.py``) assigns the results to
@@ -279,6 +281,34 @@ def embed_2d(features: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
     from sklearn.decomposition import PCA
 
     return PCA(n_components=2, random_state=seed).fit_transform(features).astype(np.float32), "PCA"
+
+
+def embed_2d_chunks(chunks, seed: int = 0) -> tuple[np.ndarray, str]:
+    """(N, 2) float32 PCA coordinates of features that arrive in chunks, and "PCA":
+    ``chunks()`` returns an iterable of (n_i, D) blocks in row order and is called twice (fit,
+    then transform), so the N rows of features never sit in memory at once (scikit-learn's
+    IncrementalPCA; a block of fewer than 2 rows is fitted with its neighbour)."""
+    from sklearn.decomposition import IncrementalPCA
+
+    pca = IncrementalPCA(n_components=2)
+    held, n, d = None, 0, 0
+    for block in chunks():
+        block = np.asarray(block, np.float32)
+        n, d = n + len(block), block.shape[1]
+        if d < 2:
+            break  # nothing to reduce (embed_2d below)
+        if held is None:
+            held = block
+        elif len(held) < 2 or len(block) < 2:
+            held = np.concatenate([held, block])
+        else:
+            pca.partial_fit(held)
+            held = block
+    if d < 2 or n < 3:
+        return embed_2d(np.concatenate([np.asarray(b, np.float32) for b in chunks()]), seed)
+    pca.partial_fit(held)
+    out = [pca.transform(np.asarray(block, np.float32)) for block in chunks()]
+    return np.concatenate(out).astype(np.float32), "PCA"
 
 
 # -- payloads --------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ Layout, format 1 (``N`` rows, ``chunk`` rows per Zarr chunk along axis 0)::
     targets       (N,) int32                 the class each row's attribution explains
     scores        (N,) float32               the explained score of that class
     done          (N_chunks,) bool           chunk i is written in full (resume skips it)
+    features      (N, D) float32             optional (stores written before it have none): the
+                                             penultimate layer's outputs, the explorer's
+                                             embedding input (fitted chunk by chunk)
 
 Other arrays (a reader's caches, such as ``embedding``) may sit beside these; writers and
 readers ignore what they do not know. A chunk's rows are written before its ``done`` flag,
