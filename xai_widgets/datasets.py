@@ -237,9 +237,7 @@ def _load_model(path: str, fingerprint: str):
 
 
 def _open_rw(path: str):
-    import zarr
-
-    return zarr.open_group(path, mode="r+")
+    return _store.open_group(path, mode="r+")
 
 
 def _predicted(outputs: np.ndarray, adapter) -> np.ndarray:
@@ -482,9 +480,10 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         ``ds.unbatch().apply(tf.data.experimental.assert_cardinality(n))``.
     method, options: a registered image or tabular method and its options
         (``xw.methods(kind="image")``), e.g. ``steps=16`` for integrated gradients.
-    store: the store's path. A store that exists is resumed when it was written by the same
-        model, method, options, targets and data (its finished chunks are skipped), and
-        refused otherwise.
+    store: the store's path, or an fsspec URL that Zarr 3 opens (``s3://bucket/a.zarr``
+        with s3fs installed, ``memory://a.zarr`` in this process; ``file://`` is a path).
+        A store that exists is resumed when it was written by the same model, method,
+        options, targets and data (its finished chunks are skipped), and refused otherwise.
     targets: None (each row's predicted class), one class index for all, or one per row.
     client: a ``dask.distributed.Client``: one task per unfinished chunk on its workers.
         The workers write into ``store`` themselves and load the model from ``model_path``,
@@ -526,8 +525,18 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         raise ExplainError("progress must be True, False or a callable progress(done, total).")
     is_cancelled = _cancel_function(cancel)
     if not isinstance(store, (str, os.PathLike)):
-        raise ExplainError(f"store must be a path (str or os.PathLike), got {store!r}.")
-    store_path = os.path.abspath(os.fspath(store))
+        raise ExplainError(f"store must be a path (str or os.PathLike) or an fsspec URL "
+                           f"(s3://..., memory://...), got {store!r}.")
+    store_path = _store.location(store)
+    if client is not None and _store.is_url(store_path):
+        if store_path.startswith("memory://"):
+            raise ExplainError("a memory:// store lives in this process: a Dask client's "
+                               "workers cannot write into it. Use a path or an object store "
+                               "URL every worker reaches, or client=None.")
+        if model_path is None:
+            raise ExplainError(f"with a Dask client and a store at a URL ({store_path!r}) "
+                               "pass model_path=: a .keras file path every worker reaches "
+                               "(the model is not written beside a URL).")
     if not isinstance(method, str):
         raise ExplainError(f"method must be a method's name, got {method!r}.")
     if client is not None and not (hasattr(client, "submit") and hasattr(client, "scheduler_info")):
