@@ -279,8 +279,7 @@ def explain_chunk(task: dict, i: int, x, targets=None, cancel=None) -> dict:
         # explorer's own function: its embedding then needs no model call)
         from .dataset_view import forward
 
-        outputs, features = forward(adapter, explanation.inputs,
-                                    int(task["options"].get("batch_size") or 256))
+        outputs, features = forward(adapter, explanation.inputs, 256)
         outputs = outputs.reshape(len(x), -1).astype(np.float32)
     else:
         outputs = adapter.to_outputs(adapter.scores(explanation.inputs)).astype(np.float32)

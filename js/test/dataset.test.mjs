@@ -233,6 +233,9 @@ test("with no kernel (a static page) the scatter's placeholder is hidden under t
   box.append(el, scatterBox, other);
   document.body.append(box);
   const model = fakeModel(state());
+  const custom = [];
+  const on = model.on;
+  model.on = (event, fn) => { if (event === "msg:custom") custom.push(fn); on(event, fn); };
   const dispose = view.render({ model, el });
   assert.notEqual(scatterBox.style.display, "none");
   await new Promise((resolve) => setTimeout(resolve, 1600)); // no pong in 1.5 s
@@ -240,6 +243,11 @@ test("with no kernel (a static page) the scatter's placeholder is hidden under t
   assert.equal(scatterBox.style.display, "none");
   assert.equal(scatterBox.dataset.xwHidden, "static");
   assert.notEqual(other.style.display, "none");
+  // a busy kernel's late answer: a live kernel after all, the scatter comes back
+  custom.forEach((fn) => fn({ type: "pong" }, []));
+  assert.equal(el.querySelector("[data-testid=scatter-note]").hidden, true);
+  assert.equal(scatterBox.style.display, "");
+  assert.equal(scatterBox.dataset.xwHidden, undefined);
   dispose();
   box.remove();
 });

@@ -214,7 +214,7 @@ function render({ model, el }) {
   listen("change:opacity", () => { renderControls(); tiles.redraw(view()); means.redraw(view()); });
   listen("change:colormap", () => { renderControls(); tiles.redraw(view()); means.redraw(view()); });
   const onRows = (msg, buffers) => {
-    if (!msg || msg.type === "pong") { if (msg) { scatterNote.hidden = true; root.dataset.kernel = "live"; } return; }
+    if (!msg || msg.type === "pong") { if (msg) { scatterNote.hidden = true; root.dataset.kernel = "live"; showScatter(); } return; }
     if (msg.type !== "rows") return;
     const a = msg.arrays;
     const thumbs = bytesOf(buffers[0]);
@@ -269,11 +269,14 @@ function render({ model, el }) {
   // Is a kernel there? In a static export nothing answers: the scatter cannot be drawn.
   // bqplot cannot load there either: its placeholder (the VBox of the figure and its
   // toggle, marked xw-dataset-scatter in Python) is hidden under the note
+  const scatterBoxes = () => { const box = root.closest(".widget-hbox"); return box ? [...box.querySelectorAll(":scope > .xw-dataset-scatter")] : []; };
   const hideScatter = () => {
-    const box = root.closest(".widget-hbox");
-    if (!box) return;
-    for (const part of box.querySelectorAll(":scope > .xw-dataset-scatter")) { part.style.display = "none"; part.dataset.xwHidden = "static"; }
+    for (const part of scatterBoxes()) { part.style.display = "none"; part.dataset.xwHidden = "static"; }
   };
+  // a busy kernel answers late (a long cell): the scatter comes back when it does
+  function showScatter() {
+    for (const part of scatterBoxes()) if (part.dataset.xwHidden) { part.style.display = ""; delete part.dataset.xwHidden; }
+  }
   let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; renderCompute(); hideScatter(); } }, NO_KERNEL_MS);
   try { model.send({ type: "ping" }); } catch (err) { /* a static page */ }
   return () => { clearTimeout(timer); timer = null; cleanups.splice(0).forEach((fn) => fn()); binding.dispose(); };
