@@ -476,3 +476,27 @@ def test_a_dask_x_without_a_store_is_computed_by_chunk(small):
     ref = xw.explain(model, x, method="saliency", target=w.predicted).heatmaps
     assert np.allclose(w.heatmaps(), ref, atol=1e-5)
     w.close()
+
+
+def test_a_dask_x_in_paged_mode_keeps_no_thumbnails_and_makes_a_page_when_asked(
+        small, monkeypatch):
+    import dask.array as da
+
+    from xai_widgets.widgets import dataset as mod
+
+    model, x, y = small
+    monkeypatch.setattr(mod, "ALL_AT_ONCE_BYTES", 10)
+    w = xw.DatasetExplorer(model, da.from_array(x, chunks=(30, 8, 8, 1)), y, method="saliency")
+    assert w.wait(60) and w.view.status == "idle", w.view.error
+    assert w._thumbs is None and w.view.gallery == {"mode": "page", "ready": True}
+    full = dv.thumbnails(x)  # what a numpy x would keep
+    for which, labels in (("true", y), ("predicted", w.predicted)):
+        means, _ = dv.class_means(full.astype(np.float32), labels, 4)
+        assert np.array_equal(w._mean_thumbs(which), np.round(means).astype(np.uint8))
+    sent = []
+    monkeypatch.setattr(w.view, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    w.view._on_custom_message(w.view, {"type": "rows", "rows": [40, 3, 77]}, [])
+    content, buffers = sent[-1]
+    thumbs = np.frombuffer(bytes(buffers[0]), np.uint8).reshape(content["arrays"]["thumbs"]["shape"])
+    assert content["rows"] == [40, 3, 77] and np.array_equal(thumbs, full[[40, 3, 77]])
+    w.close()

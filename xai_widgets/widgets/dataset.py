@@ -220,11 +220,18 @@ class DatasetExplorer(ipywidgets.HBox):
                     rows = self._store.chunk_rows(i)
                     self.targets[rows] = stored[rows]
 
-        thumbs = (np.concatenate([dv.thumbnails(self._rows(rows)) for rows in self._chunks()])
-                  if self._lazy else dv.thumbnails(x))
-        self._thumbs = thumbs
-        bytes_all = thumbs.nbytes + thumbs.shape[0] * thumbs.shape[1] * thumbs.shape[2] * 6
+        th, tw = (len(a) for a in dv.thumb_index(int(x.shape[1]), int(x.shape[2])))
+        channels = 3 if x.ndim == 4 and int(x.shape[3]) >= 3 else 1
+        bytes_all = n * th * tw * (channels + 6)  # thumbnails (uint8), heatmaps and scales
         self._mode = "all" if bytes_all <= ALL_AT_ONCE_BYTES else "page"
+        self._thumb_means = None
+        if not self._lazy:
+            self._thumbs = dv.thumbnails(x)
+        elif self._mode == "all":
+            self._thumbs = np.concatenate([dv.thumbnails(self._rows(r)) for r in self._chunks()])
+        else:  # a lazy x, paged: one pass for the class-mean thumbnails, a page's made when asked
+            self._thumbs = None
+            self._thumb_means = self._lazy_thumb_means()
         self.view = _DatasetView(
             self,
             class_names=self.class_names,
@@ -453,9 +460,32 @@ class DatasetExplorer(ipywidgets.HBox):
                 view.gallery = {"mode": "page", "ready": True}
 
     def _mean_thumbs(self, which: str) -> np.ndarray:
+        if self._thumb_means is not None:
+            return self._thumb_means[which]
         labels = self._y if which == "true" else self.predicted
         means, _ = dv.class_means(self._thumbs.astype(np.float32), labels, self.num_classes)
         return np.round(means).astype(np.uint8)
+
+    def _lazy_thumb_means(self) -> dict:
+        """The class-mean thumbnails per true and per predicted class, from a lazy x read one
+        chunk at a time (no thumbnail kept)."""
+        accs = None
+        for rows in self._chunks():
+            small = dv.thumbnails(self._rows(rows)).astype(np.float32)
+            if accs is None:
+                accs = {w: dv.MeanAccumulator(self.num_classes, small.shape[1:])
+                        for w in ("true", "predicted")}
+            accs["true"].add(small, self._y[rows])
+            accs["predicted"].add(small, self.predicted[rows])
+        return {w: np.round(a.means()).astype(np.uint8) for w, a in accs.items()}
+
+    def _page_thumbs(self, rows: np.ndarray) -> np.ndarray:
+        """Thumbnails of these rows: kept ones, or (a lazy x, paged) made from x now."""
+        if self._thumbs is not None:
+            return self._thumbs[rows]
+        order = np.unique(rows)  # ascending, as a Dask array is indexed best
+        small = dv.thumbnails(self._adapter.validate_inputs(np.asarray(self._x[order].compute())))
+        return small[np.searchsorted(order, rows)]
 
     def _explain_targets(self, rows) -> np.ndarray:
         """The unit each computed map explains: the predicted class; for a head with one unit
@@ -500,7 +530,7 @@ class DatasetExplorer(ipywidgets.HBox):
         if not len(rows) or not self._heat_ready:
             return  # the heatmaps are not computed yet: never block the kernel waiting
         heat, scales = dv.thumb_heatmaps(self.heatmaps(rows))
-        payload = dv.gallery_payload(self._thumbs[rows], heat, scales)
+        payload = dv.gallery_payload(self._page_thumbs(rows), heat, scales)
         meta = {name: {"dtype": p["dtype"], "shape": p["shape"]} for name, p in payload.items()}
         self.view.send({"type": "rows", "rows": [int(r) for r in rows], "arrays": meta},
                        [payload["thumbs"]["view"], payload["heatmaps"]["view"],
