@@ -14,8 +14,8 @@ the penultimate features, chunks of 1024 rows), in a temporary directory.
    bqplot scatter). Before: a copy of the store without ``features`` (as stores were written
    before them): the first open makes one forward pass for the embedding and a PCA of all
    features in memory. After: the store with ``features``: the first open computes the PCA
-   from the features chunk by chunk (covariance merged per chunk), no model call. Then the next opens (the
-   embedding cached in the store).
+   from the features chunk by chunk (covariance merged per chunk), no model call. Then the
+   next opens (the embedding cached in the store).
 2. In JupyterLab (browser-test harness, Debian's chromium): from the cell's start (the
    kernel's clock) to the grid drawn and the scatter's 10,000 points in the page (goal: first
    view under 3 s); then a lasso drawn with the mouse around ~1,000 points, from the
@@ -171,7 +171,8 @@ def bench_lab(store_path):
     print(f"  cell start -> grid and scatter drawn (all {N} points): {first_view:.2f} s "
           "(goal under 3 s)")
     print(f"    the widget made in the kernel in {kernel:.2f} s (embedding not cached: "
-          f"the PCA of the store's features, chunk by chunk); grid, class means and gallery drawn at {view_only:.2f} s, "
+          f"the PCA of the store's features, chunk by chunk); grid, class means and "
+          f"gallery drawn at {view_only:.2f} s, "
           f"every scatter point (bqplot, SVG) at {first_view:.2f} s")
     for ms, count, render, busy in lassos:
         print(f"  lasso of {count} points -> gallery drawn (DOM): {ms:.0f} ms (drawing the "
