@@ -13,7 +13,7 @@ from xai_widgets.store import Store, open_store
 
 H, W, C, K = 4, 4, 2, 3  # the analytic model's images and classes
 N, CHUNK = 300, 64  # 5 chunks, the last one of 44 rows
-ROWS = ("attributions", "heatmaps", "outputs", "predicted", "targets", "scores")
+ROWS = ("attributions", "heatmaps", "outputs", "predicted", "targets", "scores", "features")
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,53 @@ def test_numpy_tf_data_and_dask_inputs_give_the_same_store(linear, tmp_path):
                                    steps=4, progress=False)
         assert store.n == N, name
         assert_same_store(store, reference)
+
+
+def test_the_features_are_the_penultimate_layer_in_the_same_pass_as_the_outputs(
+        linear, keras, tmp_path, monkeypatch):
+    """Flatten -> Dense: the input of the last weighted layer is the flattened image."""
+    from xai_widgets import dataset_view
+
+    model, weights, bias, x = linear
+    store = xw.explain_dataset(model, x, method="saliency", store=tmp_path / "f.zarr",
+                               chunk=CHUNK, progress=False)
+    np.testing.assert_allclose(store["features"][:], x.reshape(N, -1), atol=1e-6)
+    logits = logits_of(weights, bias, x)
+    softmax = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(store["outputs"][:], softmax / softmax.sum(1, keepdims=True),
+                               atol=1e-5)
+    # a store of the same run written without features (an older store) resumes without them
+    calls = []
+
+    def no_forward(*args, **kwargs):
+        calls.append(1)
+        raise AssertionError("a forward pass for features although features=False")
+
+    monkeypatch.setattr(dataset_view, "forward", no_forward)
+    old = xw.explain_dataset(model, x, method="saliency", store=tmp_path / "o.zarr",
+                             chunk=CHUNK, progress=False, features=False)
+    assert "features" not in old and not calls  # features=False: not a single forward call
+    monkeypatch.undo()
+    open_store(tmp_path / "o.zarr", mode="r+").group["done"][1] = False
+    again = xw.explain_dataset(model, x, method="saliency", store=tmp_path / "o.zarr",
+                               chunk=CHUNK, progress=False)
+    assert again.complete and "features" not in again
+    with pytest.raises(xw.ExplainError, match="features must be True, False or None"):
+        xw.explain_dataset(model, x, store=tmp_path / "b.zarr", features="yes", progress=False)
+
+
+def test_features_true_on_a_model_without_a_penultimate_layer_is_refused(keras, tmp_path):
+    # no layer with weights: no "input of the last weighted layer" to write
+    model = keras.Sequential([keras.Input((H, W, C)), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Softmax()])
+    x = np.random.default_rng(0).uniform(0, 1, (10, H, W, C)).astype(np.float32)
+    with pytest.raises(xw.ExplainError, match="no layer with weights"):
+        xw.explain_dataset(model, x, method="saliency", store=tmp_path / "s.zarr",
+                           features=True, progress=False)
+    assert not os.path.exists(tmp_path / "s.zarr")  # refused before anything was written
+    store = xw.explain_dataset(model, x, method="saliency", store=tmp_path / "s.zarr",
+                               progress=False)  # default: written when reachable
+    assert store.complete and "features" not in store
 
 
 # --------------------------------------------------------------------------- control

@@ -402,3 +402,101 @@ def test_bad_input_is_refused_clearly(small, tmp_path, keras):
         xw.DatasetExplorer(model, x[:60], y[:60], store=tmp_path / "o.zarr")
     with pytest.raises(xw.ExplainError, match="no explanation store"):
         xw.DatasetExplorer(model, x, y, store=tmp_path / "missing.zarr")
+
+
+# -- a store with the penultimate features (explain_dataset writes them) ---------------------
+def _penultimate_reference(model, x):
+    """The input of the last Dense layer, by a Keras sub-model (independent of dataset_view)."""
+    import keras
+
+    return keras.Model(model.inputs, model.get_layer("gap").output).predict(x, verbose=0)
+
+
+def test_explain_dataset_writes_the_features_and_the_explorer_opens_with_no_model_call(
+        small, tmp_path, monkeypatch):
+    import dask.array as da
+    from sklearn.decomposition import PCA
+
+    model, x, y = small
+    path = tmp_path / "f.zarr"
+    xw.explain_dataset(model, x, method="saliency", store=path, chunk=32, progress=False)
+    store = open_store(path)
+    ref = _penultimate_reference(model, x)
+    assert store["features"].shape == (90, 6)
+    assert np.allclose(store["features"][:], ref, atol=1e-5)
+    # the outputs come from the same pass: they are the model's
+    assert np.allclose(store["outputs"][:], model.predict(x, verbose=0), atol=1e-5)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model call although the store holds everything")
+
+    monkeypatch.setattr(dv, "forward", no_model)
+    monkeypatch.setattr(dv, "penultimate_function", no_model)
+    fitted = []
+    real_chunks = dv.embed_2d_chunks
+    monkeypatch.setattr(dv, "embed_2d_chunks", lambda chunks, seed=0: fitted.append(
+        [len(b) for b in chunks()]) or real_chunks(chunks, seed))
+    # x as a Dask array: thumbnails read chunk by chunk
+    w = xw.DatasetExplorer(model, da.from_array(x, chunks=(20, 8, 8, 1)), y, store=path)
+    assert fitted == [[32, 32, 26]]  # fitted from the store's chunks, never all rows at once
+    assert w.embedding_method == "PCA"
+    truth = PCA(n_components=2).fit_transform(ref.astype(np.float64))
+    scale = np.abs(truth).max()
+    assert np.allclose(w.embedding, truth, atol=1e-4 * scale)  # scikit-learn's PCA, signs too
+    assert np.array_equal(w._thumbs, dv.thumbnails(x))
+    assert np.allclose(w.heatmaps([5, 70]), store["heatmaps"].oindex[[5, 70]])
+    w.close()
+
+
+def test_pca_of_chunks_equals_a_pca_of_all_rows_and_wide_features_go_incremental(monkeypatch):
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=(41, 5)) * np.array([5, 3, 1, 0.5, 0.1]) + 100  # far from 0
+    blocks = [f[:20], f[20:40], f[40:]]  # the last block: one row
+    coords, name = dv.embed_2d_chunks(lambda: iter(blocks))
+    truth = PCA(n_components=2).fit_transform(f)
+    assert name == "PCA" and coords.shape == (41, 2)
+    assert np.allclose(coords, truth, atol=1e-4)  # exact, signed as scikit-learn signs
+    # wider than COVARIANCE_MAX_D: IncrementalPCA, approximate (close, up to sign)
+    monkeypatch.setattr(dv, "COVARIANCE_MAX_D", 3)
+    approx, name = dv.embed_2d_chunks(lambda: iter(blocks))
+    assert name == "PCA" and np.allclose(np.abs(approx), np.abs(truth), atol=0.02, rtol=0.01)
+    one, name = dv.embed_2d_chunks(lambda: iter([f[:2, :1]]))
+    assert name == "features" and one.shape == (2, 2)
+
+
+def test_a_dask_x_without_a_store_is_computed_by_chunk(small):
+    import dask.array as da
+
+    model, x, y = small
+    w = xw.DatasetExplorer(model, da.from_array(x, chunks=(50, 8, 8, 1)), y, method="saliency")
+    assert w.wait(60) and w.view.status == "idle", w.view.error
+    assert np.array_equal(w.predicted, model.predict(x, verbose=0).argmax(1))
+    ref = xw.explain(model, x, method="saliency", target=w.predicted).heatmaps
+    assert np.allclose(w.heatmaps(), ref, atol=1e-5)
+    w.close()
+
+
+def test_a_dask_x_in_paged_mode_keeps_no_thumbnails_and_makes_a_page_when_asked(
+        small, monkeypatch):
+    import dask.array as da
+
+    from xai_widgets.widgets import dataset as mod
+
+    model, x, y = small
+    monkeypatch.setattr(mod, "ALL_AT_ONCE_BYTES", 10)
+    w = xw.DatasetExplorer(model, da.from_array(x, chunks=(30, 8, 8, 1)), y, method="saliency")
+    assert w.wait(60) and w.view.status == "idle", w.view.error
+    assert w._thumbs is None and w.view.gallery == {"mode": "page", "ready": True}
+    full = dv.thumbnails(x)  # what a numpy x would keep
+    for which, labels in (("true", y), ("predicted", w.predicted)):
+        means, _ = dv.class_means(full.astype(np.float32), labels, 4)
+        assert np.array_equal(w._mean_thumbs(which), np.round(means).astype(np.uint8))
+    sent = []
+    monkeypatch.setattr(w.view, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    w.view._on_custom_message(w.view, {"type": "rows", "rows": [40, 3, 77]}, [])
+    content, buffers = sent[-1]
+    thumbs = np.frombuffer(bytes(buffers[0]), np.uint8).reshape(content["arrays"]["thumbs"]["shape"])
+    assert content["rows"] == [40, 3, 77] and np.array_equal(thumbs, full[[40, 3, 77]])
+    w.close()

@@ -1,6 +1,7 @@
 """The explanation store's format (xai_widgets/store.py): layout, resume, refusal, reading."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -94,3 +95,45 @@ def test_fingerprint_follows_weights_and_survives_a_keras_file(keras, tmp_path):
     w, b = model.get_layer("d").get_weights()
     model.get_layer("d").set_weights([w + 1e-3, b])
     assert st.fingerprint(model) != first
+
+
+def test_a_store_at_an_fsspec_url_is_written_resumed_and_read(keras, tmp_path):
+    """memory:// (fsspec, in this process) and file:// (a local path) work as paths do."""
+    from xai_widgets.errors import ExplainError
+    from xai_widgets.store import open_store
+
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(3, name="dense")])
+    x = np.random.default_rng(0).uniform(0, 1, (20, 4, 4, 1)).astype(np.float32)
+    url = f"memory://xw-test-{os.getpid()}/a.zarr"
+    written = xw.explain_dataset(model, x, method="saliency", store=url, chunk=8, progress=False)
+    assert written.path == url and written.complete
+    local = xw.explain_dataset(model, x, method="saliency", store=tmp_path / "a.zarr", chunk=8,
+                               progress=False)
+    for name in ("attributions", "outputs", "features"):
+        np.testing.assert_array_equal(open_store(url)[name][:], local[name][:])
+    writable = open_store(url, mode="r+")
+    writable.group["done"][1] = False
+    again = xw.explain_dataset(model, x, method="saliency", store=url, chunk=8, progress=False)
+    assert again.complete
+    with pytest.raises(ExplainError, match="written by another run"):
+        xw.explain_dataset(model, x, method="gradient_x_input", store=url, chunk=8,
+                           progress=False)
+    with pytest.raises(ExplainError, match="no explanation store"):
+        open_store(f"memory://xw-test-{os.getpid()}/none.zarr")
+    explorer = xw.DatasetExplorer(model, x, np.arange(20) % 3, store=url)  # reads the URL
+    assert np.array_equal(explorer.predicted, local["predicted"][:])
+    assert "embedding" in open_store(url)  # and caches its embedding there
+    explorer.close()
+    as_url = open_store("file://" + str(tmp_path / "a.zarr"))
+    assert as_url.path == str(tmp_path / "a.zarr") and as_url.complete
+    with pytest.raises(ExplainError, match="workers cannot write"):
+        xw.explain_dataset(model, x, store=url, client=_FakeClient(), progress=False)
+
+
+class _FakeClient:
+    def submit(self, *args, **kwargs):
+        raise AssertionError("nothing is submitted")
+
+    def scheduler_info(self):
+        return {"workers": {}}

@@ -7,7 +7,9 @@
   larger than memory is averaged in one pass);
 * the embedding: the penultimate layer's output (the input of the explained head's last
   weighted layer, also inside nested transfer-learning models), one batched compiled forward
-  pass that also gives the outputs, reduced to 2-D by PCA (UMAP when ``umap`` is importable);
+  pass that also gives the outputs (``xw.explain_dataset`` writes it into its store), reduced
+  to 2-D by PCA (UMAP when ``umap`` is importable; from a store's ``features``, the same
+  PCA from a covariance merged chunk by chunk);
 * thumbnails (uint8) and thumbnail heatmaps (float16 scaled to [-1, 1]) for the gallery.
 
 Nothing here imports ipywidgets; the widget (``widgets/dataset.py``) assigns the results to
@@ -279,6 +281,67 @@ def embed_2d(features: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
     from sklearn.decomposition import PCA
 
     return PCA(n_components=2, random_state=seed).fit_transform(features).astype(np.float32), "PCA"
+
+
+COVARIANCE_MAX_D = 4096  # wider features: IncrementalPCA (a D x D covariance would not fit)
+
+
+def embed_2d_chunks(chunks, seed: int = 0) -> tuple[np.ndarray, str]:
+    """(N, 2) float32 PCA coordinates of features that arrive in chunks, and "PCA":
+    ``chunks()`` returns an iterable of (n_i, D) blocks in row order and is called twice (fit,
+    then transform), so the N rows of features never sit in memory at once.
+
+    Up to ``COVARIANCE_MAX_D`` features: the exact PCA, from the mean and the D x D scatter
+    matrix merged chunk by chunk (Chan et al.'s pairwise update, float64), its two leading
+    eigenvectors signed as scikit-learn's PCA signs them (each one's largest |entry|
+    positive), so the result is scikit-learn's PCA of all rows. Wider: scikit-learn's
+    IncrementalPCA (approximate; a block of fewer than 2 rows is fitted with its neighbour)."""
+    n, d, mean, scatter, incremental, held = 0, 0, None, None, None, None
+    for block in chunks():
+        block = np.asarray(block, np.float64)
+        d = block.shape[1]
+        if d < 2:
+            n += len(block)
+            break  # nothing to reduce (embed_2d below)
+        if d > COVARIANCE_MAX_D:
+            if incremental is None:
+                from sklearn.decomposition import IncrementalPCA
+
+                incremental = IncrementalPCA(n_components=2)
+            n += len(block)
+            if held is None:
+                held = block
+            elif len(held) < 2 or len(block) < 2:
+                held = np.concatenate([held, block])
+            else:
+                incremental.partial_fit(held)
+                held = block
+            continue
+        if not len(block):
+            continue
+        m = block.mean(axis=0)
+        centred = block - m
+        s = centred.T @ centred
+        if n == 0:
+            n, mean, scatter = len(block), m, s
+        else:
+            total = n + len(block)
+            delta = m - mean
+            scatter = scatter + s + np.outer(delta, delta) * (n * len(block) / total)
+            mean = mean + delta * (len(block) / total)
+            n = total
+    if d < 2 or n < 3:
+        return embed_2d(np.concatenate([np.asarray(b, np.float32) for b in chunks()]), seed)
+    if incremental is not None:
+        incremental.partial_fit(held)
+        out = [incremental.transform(np.asarray(block, np.float32)) for block in chunks()]
+        return np.concatenate(out).astype(np.float32), "PCA"
+    _, vectors = np.linalg.eigh(scatter)  # eigenvalues ascending
+    components = vectors[:, ::-1][:, :2]
+    signs = np.sign(components[np.abs(components).argmax(axis=0), [0, 1]])
+    components = components * np.where(signs == 0, 1.0, signs)
+    out = [(np.asarray(block, np.float64) - mean) @ components for block in chunks()]
+    return np.concatenate(out).astype(np.float32), "PCA"
 
 
 # -- payloads --------------------------------------------------------------------------------

@@ -242,9 +242,7 @@ def _load_model(path: str, fingerprint: str):
 
 
 def _open_rw(path: str):
-    import zarr
-
-    return zarr.open_group(path, mode="r+")
+    return _store.open_group(path, mode="r+")
 
 
 def _predicted(outputs: np.ndarray, adapter) -> np.ndarray:
@@ -280,7 +278,16 @@ def explain_chunk(task: dict, i: int, x, targets=None, cancel=None) -> dict:
     explanation = run_method(spec, model, x, targets, output=task["output"], head=task["head"],
                              cancel=cancel, **task["options"])
     adapter = adapt(model, output=task["output"], head=task["head"])
-    outputs = adapter.to_outputs(adapter.scores(explanation.inputs)).astype(np.float32)
+    features = None
+    if task.get("features"):
+        # the outputs and the penultimate features in one compiled forward pass (the
+        # explorer's own function: its embedding then needs no model call)
+        from .dataset_view import forward
+
+        outputs, features = forward(adapter, explanation.inputs, 256)
+        outputs = outputs.reshape(len(x), -1).astype(np.float32)
+    else:
+        outputs = adapter.to_outputs(adapter.scores(explanation.inputs)).astype(np.float32)
     arrays = {
         "attributions": explanation.attributions.astype(np.float32, copy=False),
         "outputs": outputs,
@@ -290,6 +297,8 @@ def explain_chunk(task: dict, i: int, x, targets=None, cancel=None) -> dict:
     }
     if task["heatmaps"]:
         arrays["heatmaps"] = explanation.heatmaps.astype(np.float32, copy=False)
+    if features is not None:
+        arrays["features"] = features.astype(np.float32, copy=False)
     rows = slice(i * task["chunk"], i * task["chunk"] + len(x))
     _write_chunk(task["store"], rows, arrays)
     _mark_done(task["store"], i)
@@ -457,7 +466,8 @@ def _save_model(model, path: str):
 # --------------------------------------------------------------------------- entry point
 def explain_dataset(model, data, method: str = "integrated_gradients", store="attr.zarr",
                     targets=None, client=None, chunk: int = 256, output: str = "logit",
-                    head=None, progress=True, cancel=None, model_path=None, **options):
+                    head=None, progress=True, cancel=None, model_path=None, features=None,
+                    **options):
     """Explain every row of ``data`` with ``method`` and write the results to a Zarr store,
     chunk by chunk; returns the :class:`~xai_widgets.store.Store` (``open_store`` in
     ``xai_widgets.store`` reads it later, ``xw.DatasetExplorer`` shows it).
@@ -474,9 +484,10 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         ``ds.unbatch().apply(tf.data.experimental.assert_cardinality(n))``.
     method, options: a registered image or tabular method and its options
         (``xw.methods(kind="image")``), e.g. ``steps=16`` for integrated gradients.
-    store: the store's path. A store that exists is resumed when it was written by the same
-        model, method, options, targets and data (its finished chunks are skipped), and
-        refused otherwise.
+    store: the store's path, or an fsspec URL that Zarr 3 opens (``s3://bucket/a.zarr``
+        with s3fs installed, ``memory://a.zarr`` in this process; ``file://`` is a path).
+        A store that exists is resumed when it was written by the same model, method,
+        options, targets and data (its finished chunks are skipped), and refused otherwise.
     targets: None (each row's predicted class), one class index for all, or one per row.
     client: a ``dask.distributed.Client``: one task per unfinished chunk on its workers.
         The workers write into ``store`` themselves and load the model from ``model_path``,
@@ -494,6 +505,14 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         does not exist (default: next to the store, ``<store>.model.keras``, written at each
         run); an existing file is used as it is, and must hold this model.
 
+    features: write ``features`` (N, D) float32, the penultimate layer's outputs (the input
+        of the explained head's last weighted layer, computed in the same compiled forward
+        pass as ``outputs``), from which ``xw.DatasetExplorer`` fits its 2-D embedding
+        chunk by chunk with no model call. None (default): for image models whose
+        penultimate layer can be reached (not a subclassed model); True: required (an
+        error when it cannot be reached); False: not written. A store resumed keeps what
+        it was created with.
+
     Each chunk is explained as ``xw.explain`` explains that chunk's rows: methods that draw
     random numbers (smoothgrad, kernel_shap, lime) draw them per chunk, so a store is the same
     whatever the client, but not the same numbers as one ``xw.explain`` call on all rows.
@@ -510,8 +529,18 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         raise ExplainError("progress must be True, False or a callable progress(done, total).")
     is_cancelled = _cancel_function(cancel)
     if not isinstance(store, (str, os.PathLike)):
-        raise ExplainError(f"store must be a path (str or os.PathLike), got {store!r}.")
-    store_path = os.path.abspath(os.fspath(store))
+        raise ExplainError(f"store must be a path (str or os.PathLike) or an fsspec URL "
+                           f"(s3://..., memory://...), got {store!r}.")
+    store_path = _store.location(store)
+    if client is not None and _store.is_url(store_path):
+        if store_path.startswith("memory://"):
+            raise ExplainError("a memory:// store lives in this process: a Dask client's "
+                               "workers cannot write into it. Use a path or an object store "
+                               "URL every worker reaches, or client=None.")
+        if model_path is None:
+            raise ExplainError(f"with a Dask client and a store at a URL ({store_path!r}) "
+                               "pass model_path=: a .keras file path every worker reaches "
+                               "(the model is not written beside a URL).")
     if not isinstance(method, str):
         raise ExplainError(f"method must be a method's name, got {method!r}.")
     if client is not None and not (hasattr(client, "submit") and hasattr(client, "scheduler_info")):
@@ -561,6 +590,7 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     signed = bool(not resolved["relu"]) if "relu" in resolved and spec.space == "layer" \
         else bool(spec.signed)
     target_meta, chunk_targets = _resolve_targets(targets, source.n, adapter)
+    feature_dim = _feature_dim(adapter, checked[:1], features, kind)
 
     # the store: created, or resumed when it was written by this same run
     fingerprint = _store.fingerprint(model)
@@ -584,6 +614,8 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
     }
     if kind == "image":
         arrays["heatmaps"] = ((n, *row_shape[:2]), "float32")
+    if feature_dim is not None:
+        arrays["features"] = ((n, feature_dim), "float32")
     result = _store.create_or_resume(store_path, meta, arrays)
     done = result.done()
     wanted = [i for i in range(result.n_chunks) if not done[i]]
@@ -592,7 +624,8 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
 
     task = {"store": store_path, "chunk": chunk, "method": spec.name, "kind": kind,
             "options": resolved, "output": adapter.output, "head": adapter.head_name,
-            "fingerprint": fingerprint, "heatmaps": kind == "image"}
+            "fingerprint": fingerprint, "heatmaps": kind == "image",
+            "features": "features" in result}  # (a store resumed: as it was created)
     bar = _Progress(progress, result.n_chunks, n, result.n_chunks - len(wanted), done_rows)
     if client is not None:
         path = os.path.abspath(os.fspath(model_path)) if model_path is not None \
@@ -620,6 +653,25 @@ def explain_dataset(model, data, method: str = "integrated_gradients", store="at
         raise
     bar.finish("done")
     return _store.open_store(store_path)
+
+
+def _feature_dim(adapter, first: np.ndarray, features, kind: str) -> int | None:
+    """D, the width of the penultimate features to write (one eager forward pass of one
+    row), or None when none are written."""
+    if features is not None and not isinstance(features, bool):
+        raise ExplainError(f"features must be True, False or None (images: written when the "
+                           f"penultimate layer can be reached), got {features!r}.")
+    if features is False or (features is None and kind != "image"):
+        return None
+    from .dataset_view import forward
+
+    try:
+        _, feats = forward(adapter, np.asarray(first, np.float32))
+    except ExplainError:
+        if features:
+            raise
+        return None  # a subclassed model: no features (the explorer computes them)
+    return int(feats.shape[1])
 
 
 def _chunk_targets(chunk_targets, i: int, chunk: int):

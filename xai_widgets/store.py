@@ -20,6 +20,9 @@ Layout, format 1 (``N`` rows, ``chunk`` rows per Zarr chunk along axis 0)::
     targets       (N,) int32                 the class each row's attribution explains
     scores        (N,) float32               the explained score of that class
     done          (N_chunks,) bool           chunk i is written in full (resume skips it)
+    features      (N, D) float32             optional (stores written before it have none): the
+                                             penultimate layer's outputs, the explorer's
+                                             embedding input (fitted chunk by chunk)
 
 Other arrays (a reader's caches, such as ``embedding``) may sit beside these; writers and
 readers ignore what they do not know. A chunk's rows are written before its ``done`` flag,
@@ -51,6 +54,41 @@ def _zarr():
     except ImportError as exc:  # a runtime dependency; only a broken install lacks it
         raise ExplainError("explanation stores need the zarr package: pip install zarr") from exc
     return zarr
+
+
+def location(path) -> str:
+    """A store's location as a string: a local path made absolute (``file://`` URLs too), or
+    an fsspec URL (``s3://bucket/attr.zarr``, ``memory://attr.zarr``...) kept as given."""
+    path = os.fspath(path)
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    if is_url(path):
+        return path
+    return os.path.abspath(path)
+
+
+def is_url(path: str) -> bool:
+    return "://" in path
+
+
+def exists(path: str) -> bool:
+    if not is_url(path):
+        return os.path.exists(path)
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise ExplainError(f"a store at a URL ({path!r}) needs the fsspec package (and the "
+                           "one for its protocol, e.g. s3fs for s3://).") from exc
+    try:
+        fs, root = fsspec.core.url_to_fs(path)
+    except (ImportError, ValueError) as exc:
+        raise ExplainError(f"the store URL {path!r} cannot be opened: {exc}") from exc
+    return fs.exists(root)
+
+
+def open_group(path: str, mode: str):
+    """The Zarr group at a local path or an fsspec URL (Zarr 3 opens those itself)."""
+    return _zarr().open_group(path, mode=mode)
 
 
 def fingerprint(model) -> str:
@@ -133,14 +171,13 @@ def _read_meta(group, path: str) -> dict:
 
 def open_store(path, mode: str = "r") -> Store:
     """Open a store written by ``xw.explain_dataset`` (``mode="r"`` read-only, ``"r+"`` to add
-    a reader's cache array)."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
+    a reader's cache array): a local path or an fsspec URL (``s3://...``, ``memory://...``)."""
+    path = location(path)
+    if not exists(path):
         raise ExplainError(f"no explanation store at {path!r}. Write one with "
                            "xw.explain_dataset(model, data, store=...).")
-    zarr = _zarr()
     try:
-        group = zarr.open_group(path, mode=mode)
+        group = open_group(path, mode=mode)
     except Exception as exc:
         raise ExplainError(f"{path!r} is not a Zarr store ({exc}).") from exc
     return Store(path, group, _read_meta(group, path))
@@ -151,10 +188,9 @@ def create_or_resume(path, meta: dict, arrays: dict[str, tuple[tuple, str]]) -> 
     (shape, dtype); axis 0 is chunked by ``meta["chunk"]``) and a ``done`` flag per chunk, or,
     when it exists, reopened to resume if it was written by the same model, method, options
     and data shape; otherwise a clear error before any computation."""
-    path = os.fspath(path)
-    zarr = _zarr()
+    path = location(path)
     meta = {"format": FORMAT, **meta}
-    if os.path.exists(path):
+    if exists(path):
         store = open_store(path, mode="r+")
         different = [k for k in IDENTITY
                      if json.dumps(store.meta.get(k), sort_keys=True)
@@ -166,7 +202,7 @@ def create_or_resume(path, meta: dict, arrays: dict[str, tuple[tuple, str]]) -> 
                 f"the store at {path!r} was written by another run ({what}). Pass a new "
                 "store path, or delete this one to write it again.")
         return store
-    group = zarr.open_group(path, mode="w")
+    group = open_group(path, mode="w")
     chunk = int(meta["chunk"])
     for name, (shape, dtype) in arrays.items():
         group.create_array(name, shape=tuple(shape), chunks=(chunk, *shape[1:]), dtype=dtype,

@@ -192,3 +192,62 @@ test("thumbnails before the heatmaps; after a cancel a button asks for them agai
   assert.equal(el.querySelector("[data-testid=compute]").hidden, true);
   dispose();
 });
+
+test("a cell's selection clears the lasso's outline (bqplot's reset) and the kernel's select_cell keeps its cell", async () => {
+  const scatter = fakeModel({ selected: null });
+  const resets = [];
+  // bqplot's selector view on {type: "reset"}: its outline goes and the scatter's selected is null
+  const selector = (name) => ({ trigger: (event, msg) => { resets.push([name, event, msg.type]); scatter.set("selected", null); } });
+  const models = { abc: scatter, lasso: selector("lasso"), brush: selector("brush") };
+  const model = fakeModel(state({ scatter_ref: "IPY_MODEL_abc", selector_refs: ["IPY_MODEL_lasso", "IPY_MODEL_brush"] }));
+  model.widget_manager = { get_model: async (id) => models[id] };
+  const { el, dispose } = mount(model);
+  await flush();
+  scatter.set("selected", new Uint32Array([2, 4])); // a lasso
+  assert.deepEqual([...selectionRows(model.get("selection"))], [2, 4]);
+  el.querySelector('[data-testid=cell][data-true="1"][data-pred="1"]').dispatchEvent(new window.Event("click"));
+  await flush();
+  assert.deepEqual(resets, [["lasso", "msg:custom", "reset"], ["brush", "msg:custom", "reset"]]);
+  assert.deepEqual([...scatter.get("selected")], [2, 3]); // the cell's points, after the reset
+  assert.deepEqual([...selectionRows(model.get("selection"))], [2, 3]); // the reset's null was ignored
+  assert.deepEqual(model.get("cell"), [1, 1]);
+  // the kernel's select_cell(0, 1): cell and rows in one update; the cell stays, the scatter follows
+  resets.length = 0;
+  model.set("cell", [0, 1]);
+  model.set("selection", new DataView(new Uint32Array([1]).buffer));
+  await flush();
+  assert.deepEqual(model.get("cell"), [0, 1]);
+  assert.deepEqual([...scatter.get("selected")], [1]);
+  assert.equal(resets.length, 2);
+  assert.deepEqual([...el.querySelectorAll("[data-testid=tile]")].map((t) => t.dataset.row), ["1"]);
+  dispose();
+});
+
+test("with no kernel (a static page) the scatter's placeholder is hidden under the note", async () => {
+  const box = document.createElement("div");
+  box.className = "widget-hbox";
+  const scatterBox = document.createElement("div");
+  scatterBox.className = "xw-dataset-scatter";
+  const other = document.createElement("div"); // not the explorer's: left alone
+  const el = document.createElement("div");
+  box.append(el, scatterBox, other);
+  document.body.append(box);
+  const model = fakeModel(state());
+  const custom = [];
+  const on = model.on;
+  model.on = (event, fn) => { if (event === "msg:custom") custom.push(fn); on(event, fn); };
+  const dispose = view.render({ model, el });
+  assert.notEqual(scatterBox.style.display, "none");
+  await new Promise((resolve) => setTimeout(resolve, 1600)); // no pong in 1.5 s
+  assert.equal(el.querySelector("[data-testid=scatter-note]").hidden, false);
+  assert.equal(scatterBox.style.display, "none");
+  assert.equal(scatterBox.dataset.xwHidden, "static");
+  assert.notEqual(other.style.display, "none");
+  // a busy kernel's late answer: a live kernel after all, the scatter comes back
+  custom.forEach((fn) => fn({ type: "pong" }, []));
+  assert.equal(el.querySelector("[data-testid=scatter-note]").hidden, true);
+  assert.equal(scatterBox.style.display, "");
+  assert.equal(scatterBox.dataset.xwHidden, undefined);
+  dispose();
+  box.remove();
+});

@@ -91,6 +91,8 @@ class _DatasetView(ComputeWidget):
         sync=True, to_json=_selection_to_json, from_json=_selection_from_json)
     cell = traitlets.List(traitlets.Int()).tag(sync=True)  # [true, predicted] or []
     scatter_ref = traitlets.Unicode("").tag(sync=True)  # "IPY_MODEL_<id>" of the Scatter
+    # its lasso and brush selectors: a cell's selection clears their outline in the browser
+    selector_refs = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # view only (browser; synced back debounced)
     sort = traitlets.Unicode("loss").tag(sync=True)
     descending = traitlets.Bool(True).tag(sync=True)
@@ -152,7 +154,15 @@ class DatasetExplorer(ipywidgets.HBox):
         if self._adapter.is_regression:
             raise ExplainError("DatasetExplorer shows a classifier's mistakes; this head is a "
                                "regression output (one unit without a sigmoid).")
-        x = self._adapter.validate_inputs(x)
+        lazy = _lazy_array(x)
+        if lazy is not None:  # a Dask (or Zarr) array: read a chunk of rows at a time
+            x = lazy
+            first = self._adapter.validate_inputs(np.asarray(x[:min(len(x), 8)].compute()))
+            if not len(first):
+                raise ExplainError("x has no rows; pass at least one image.")
+        else:
+            x = self._adapter.validate_inputs(x)
+        self._lazy = lazy is not None
         if x.ndim not in (3, 4):
             raise ExplainError(
                 f"DatasetExplorer shows image classifiers (inputs (N, H, W[, C])); these inputs "
@@ -170,7 +180,7 @@ class DatasetExplorer(ipywidgets.HBox):
         self._masks = None
         if masks is not None:
             masks = np.asarray(masks).astype(bool)
-            if masks.shape != x.shape[:3]:
+            if masks.shape != tuple(x.shape[:3]):
                 raise ExplainError(f"masks must be (N, H, W) = {x.shape[:3]} (one object mask "
                                    f"per image, True on the object); got {masks.shape}.")
             self._masks = masks
@@ -210,10 +220,18 @@ class DatasetExplorer(ipywidgets.HBox):
                     rows = self._store.chunk_rows(i)
                     self.targets[rows] = stored[rows]
 
-        thumbs = dv.thumbnails(x)
-        self._thumbs = thumbs
-        bytes_all = thumbs.nbytes + thumbs.shape[0] * thumbs.shape[1] * thumbs.shape[2] * 6
+        th, tw = (len(a) for a in dv.thumb_index(int(x.shape[1]), int(x.shape[2])))
+        channels = 3 if x.ndim == 4 and int(x.shape[3]) >= 3 else 1
+        bytes_all = n * th * tw * (channels + 6)  # thumbnails (uint8), heatmaps and scales
         self._mode = "all" if bytes_all <= ALL_AT_ONCE_BYTES else "page"
+        self._thumb_means = None
+        if not self._lazy:
+            self._thumbs = dv.thumbnails(x)
+        elif self._mode == "all":
+            self._thumbs = np.concatenate([dv.thumbnails(self._rows(r)) for r in self._chunks()])
+        else:  # a lazy x, paged: one pass for the class-mean thumbnails, a page's made when asked
+            self._thumbs = None
+            self._thumb_means = self._lazy_thumb_means()
         self.view = _DatasetView(
             self,
             class_names=self.class_names,
@@ -233,7 +251,12 @@ class DatasetExplorer(ipywidgets.HBox):
         # the view reads the Scatter's `selected` in the browser (a reference to its model,
         # not a jsdlink: that delivered a lasso 0.7-1.5 s after the mouse-up, measured)
         self.view.scatter_ref = "IPY_MODEL_" + self.scatter.model_id
-        super().__init__([self.view, ipywidgets.VBox([self.figure, self.interaction])],
+        self.view.selector_refs = ["IPY_MODEL_" + s.model_id for s in self._selectors]
+        # (marked: a static page, where bqplot cannot load, hides it under the view's note)
+        scatter_box = ipywidgets.VBox([self.figure, self.interaction])
+        scatter_box.add_class("xw-dataset-scatter")
+        self._scatter_parts.append(scatter_box)
+        super().__init__([self.view, scatter_box],
                          layout=ipywidgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         if self._store is not None and not self._missing:
             self._heat_pass()  # everything is in the store: read now, chunk by chunk
@@ -272,17 +295,53 @@ class DatasetExplorer(ipywidgets.HBox):
         self._store = store
         self.method = meta["method"]
 
+    def _rows(self, rows: slice) -> np.ndarray:
+        """The images of these rows as a float32 numpy array (a lazy x: computed now)."""
+        if not self._lazy:
+            return self._x[rows]
+        return self._adapter.validate_inputs(np.asarray(self._x[rows].compute()))
+
+    def _chunks(self) -> list[slice]:
+        """The rows in chunks: the store's, else CHUNK rows."""
+        if self._store is not None:
+            return [self._store.chunk_rows(i) for i in range(self._store.n_chunks)]
+        n = len(self._x)
+        return [slice(a, min(n, a + CHUNK)) for a in range(0, n, CHUNK)]
+
+    def _forward(self):
+        """(outputs, features) of every row: one batched forward pass (a lazy x: by chunk)."""
+        if not self._lazy:
+            return dv.forward(self._adapter, self._x, 256)
+        parts = [dv.forward(self._adapter, self._rows(rows), 256) for rows in self._chunks()]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
     def _predictions(self):
-        """(outputs, penultimate features or None): from the store (no forward pass when its
-        embedding is cached there and it is finished), else one batched forward pass (a
-        store's unfinished chunks take their outputs from it)."""
+        """(outputs, penultimate features): from the store, with no forward pass when its
+        embedding is cached there or it holds the features (``xw.explain_dataset`` writes
+        them; then ``features`` is a function giving them chunk by chunk) and it is
+        finished; else one batched forward pass (a store's unfinished chunks take their
+        outputs from it)."""
         cached = self._cached_embedding()
         if self._store is None:
-            return dv.forward(self._adapter, self._x, 256)
+            return self._forward()
         outputs = np.asarray(self._store["outputs"][:], np.float32)
         if cached is not None and not self._missing:
             return outputs, None
-        computed, features = dv.forward(self._adapter, self._x, 256)
+        if "features" in self._store:  # only the chunks not written yet go through the model
+            computed = {}
+            for i in sorted(self._missing):
+                rows = self._store.chunk_rows(i)
+                out, computed[i] = dv.forward(self._adapter, self._rows(rows), 256)
+                outputs[rows] = out.reshape(len(out), -1)
+            store = self._store
+
+            def features():
+                for i in range(store.n_chunks):
+                    yield (computed[i] if i in computed
+                           else store["features"][store.chunk_rows(i)])
+
+            return outputs, features
+        computed, features = self._forward()
         for i in self._missing:
             rows = self._store.chunk_rows(i)
             outputs[rows] = computed[rows]
@@ -304,7 +363,13 @@ class DatasetExplorer(ipywidgets.HBox):
         cached = self._cached_embedding()
         if cached is not None:
             return cached
-        if str(self._embedding_kind).lower() == "pca":
+        kind = str(self._embedding_kind).lower()
+        if callable(features):  # a store's features, chunk by chunk
+            if kind == "umap" or (kind == "auto" and _has_umap()):  # UMAP: all in memory
+                coords, name = dv.embed_2d(np.concatenate(list(features())))
+            else:
+                coords, name = dv.embed_2d_chunks(features)
+        elif kind == "pca":
             from sklearn.decomposition import PCA
 
             coords, name = PCA(n_components=2, random_state=0).fit_transform(features), "PCA"
@@ -353,7 +418,7 @@ class DatasetExplorer(ipywidgets.HBox):
             elif rows.start in self._computed:  # computed before a cancel
                 heat = self._computed[rows.start]
             else:
-                heat = explain(self._adapter, self._x[rows], method=self.method,
+                heat = explain(self._adapter, self._rows(rows), method=self.method,
                                target=self._explain_targets(rows), batch_size=self._batch_size,
                                cancel=cancelled, **self._options).heatmaps.astype(np.float32)
                 self._computed[rows.start] = heat
@@ -395,9 +460,32 @@ class DatasetExplorer(ipywidgets.HBox):
                 view.gallery = {"mode": "page", "ready": True}
 
     def _mean_thumbs(self, which: str) -> np.ndarray:
+        if self._thumb_means is not None:
+            return self._thumb_means[which]
         labels = self._y if which == "true" else self.predicted
         means, _ = dv.class_means(self._thumbs.astype(np.float32), labels, self.num_classes)
         return np.round(means).astype(np.uint8)
+
+    def _lazy_thumb_means(self) -> dict:
+        """The class-mean thumbnails per true and per predicted class, from a lazy x read one
+        chunk at a time (no thumbnail kept)."""
+        accs = None
+        for rows in self._chunks():
+            small = dv.thumbnails(self._rows(rows)).astype(np.float32)
+            if accs is None:
+                accs = {w: dv.MeanAccumulator(self.num_classes, small.shape[1:])
+                        for w in ("true", "predicted")}
+            accs["true"].add(small, self._y[rows])
+            accs["predicted"].add(small, self.predicted[rows])
+        return {w: np.round(a.means()).astype(np.uint8) for w, a in accs.items()}
+
+    def _page_thumbs(self, rows: np.ndarray) -> np.ndarray:
+        """Thumbnails of these rows: kept ones, or (a lazy x, paged) made from x now."""
+        if self._thumbs is not None:
+            return self._thumbs[rows]
+        order = np.unique(rows)  # ascending, as a Dask array is indexed best
+        small = dv.thumbnails(self._adapter.validate_inputs(np.asarray(self._x[order].compute())))
+        return small[np.searchsorted(order, rows)]
 
     def _explain_targets(self, rows) -> np.ndarray:
         """The unit each computed map explains: the predicted class; for a head with one unit
@@ -442,7 +530,7 @@ class DatasetExplorer(ipywidgets.HBox):
         if not len(rows) or not self._heat_ready:
             return  # the heatmaps are not computed yet: never block the kernel waiting
         heat, scales = dv.thumb_heatmaps(self.heatmaps(rows))
-        payload = dv.gallery_payload(self._thumbs[rows], heat, scales)
+        payload = dv.gallery_payload(self._page_thumbs(rows), heat, scales)
         meta = {name: {"dtype": p["dtype"], "shape": p["shape"]} for name, p in payload.items()}
         self.view.send({"type": "rows", "rows": [int(r) for r in rows], "arrays": meta},
                        [payload["thumbs"]["view"], payload["heatmaps"]["view"],
@@ -524,6 +612,7 @@ class DatasetExplorer(ipywidgets.HBox):
         toggle = ipywidgets.ToggleButtons(options=list(modes), value="lasso",
                                           description="Scatter:", style={"button_width": "84px"})
         toggle.observe(lambda change: setattr(fig, "interaction", modes[change["new"]]), "value")
+        self._selectors = [modes["lasso"], modes["brush"]]
         self._scatter_parts = [fig, toggle, scatter, mistakes, *axes, xs, ys, cs, *modes.values()]
         return fig, scatter, toggle
 
@@ -653,6 +742,22 @@ class DatasetExplorer(ipywidgets.HBox):
         from ..plotting import figure_png
 
         return figure_png(self.figure_mpl(dpi), path)
+
+
+def _lazy_array(x):
+    """x as a Dask array when it is one (or a Zarr array, wrapped), else None: its rows are
+    then read a chunk at a time (thumbnails, and the model only for what a store lacks)."""
+    module = type(x).__module__ or ""
+    if module.startswith("dask.array") or (type(x).__name__ == "Array" and hasattr(x, "dask")):
+        if any(np.isnan(d) for d in x.shape):
+            raise ExplainError(f"x is a Dask array of unknown shape {x.shape}; call "
+                               "x.compute_chunk_sizes() first.")
+        return x
+    if module.startswith("zarr") and hasattr(x, "shape") and hasattr(x, "dtype"):
+        import dask.array as da
+
+        return da.from_array(x, chunks=(CHUNK, *x.shape[1:]))
+    return None
 
 
 def _has_umap() -> bool:

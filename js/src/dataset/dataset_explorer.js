@@ -183,7 +183,12 @@ function render({ model, el }) {
   listen("change:labels", () => { later(renderLabels); later(renderGrid); later(renderGallery); });
   listen("change:class_names", () => { later(renderLabels); later(renderGrid); later(renderMeans); later(renderGallery); });
   listen("change:info", () => { later(renderInfo); later(renderMeans); });
-  listen("change:cell", () => later(renderGrid));
+  listen("change:cell", () => {
+    later(renderGrid);
+    // the kernel's select_cell: its points on the scatter too (a click here does it itself)
+    const cell = model.get("cell") || [];
+    if (!ownSelection && cell.length === 2) showOnScatter(cellRows(s.y, s.predicted, cell[0], cell[1]));
+  });
   listen("change:sort_keys", () => { later(renderKeys); later(renderGallery); });
   listen("change:key_info", () => { later(renderKeys); later(renderGallery); });
   listen("change:gallery", () => { later(renderGalleryData); later(renderGallery); });
@@ -197,7 +202,10 @@ function render({ model, el }) {
     shownSelection = rows;
     tiles.el.dataset.selectionAt = String(performance.now()); // when the selection arrived
     if (!ownSelection) {
-      if ((model.get("cell") || []).length) setView("cell", []);
+      // another selection (the scatter's) ends the cell's; the kernel's select_cell sets
+      // the cell and its rows together: those rows keep it
+      const cell = model.get("cell") || [];
+      if (cell.length && !(cell.length === 2 && sameRows(rows, cellRows(s.y, s.predicted, cell[0], cell[1])))) setView("cell", []);
       if (model.get("page")) setView("page", 0);
     }
     renderGallery();
@@ -206,7 +214,7 @@ function render({ model, el }) {
   listen("change:opacity", () => { renderControls(); tiles.redraw(view()); means.redraw(view()); });
   listen("change:colormap", () => { renderControls(); tiles.redraw(view()); means.redraw(view()); });
   const onRows = (msg, buffers) => {
-    if (!msg || msg.type === "pong") { if (msg) { scatterNote.hidden = true; root.dataset.kernel = "live"; } return; }
+    if (!msg || msg.type === "pong") { if (msg) { scatterNote.hidden = true; root.dataset.kernel = "live"; showScatter(); } return; }
     if (msg.type !== "rows") return;
     const a = msg.arrays;
     const thumbs = bytesOf(buffers[0]);
@@ -227,6 +235,7 @@ function render({ model, el }) {
   // the browser, as soon as bqplot sets it (a jsdlink delivered it 0.7-1.5 s after the mouse-up, measured);
   // a cell click selects the cell's points on the scatter too.
   let scatter = null;
+  let selectors = []; // the lasso and the brush: their outline is cleared when a cell is chosen
   let fromCell = false;
   const ref = model.get("scatter_ref");
   if (ref && model.widget_manager) {
@@ -242,17 +251,33 @@ function render({ model, el }) {
       m.on("change:selected", onSelected);
       cleanups.push(() => m.off("change:selected", onSelected));
     }).catch(() => { /* a static page: no bqplot model (the note says so) */ });
+    Promise.all((model.get("selector_refs") || []).map((r) => model.widget_manager.get_model(r.replace(/^IPY_MODEL_/, ""))))
+      .then((models) => { selectors = models.filter(Boolean); })
+      .catch(() => { /* a static page */ });
   }
   showOnScatter = (rows) => {
     if (!scatter) return;
     fromCell = true;
     try {
+      // bqplot's own reset (what Selector.reset() asks from Python): the lasso's outline
+      // or the brush's rectangle goes; it sets `selected` to null first, ignored here
+      for (const m of selectors) m.trigger("msg:custom", { type: "reset" });
       scatter.set("selected", rows);
       scatter.save_changes();
     } catch (err) { /* no kernel */ } finally { fromCell = false; }
   };
   // Is a kernel there? In a static export nothing answers: the scatter cannot be drawn.
-  let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; renderCompute(); } }, NO_KERNEL_MS);
+  // bqplot cannot load there either: its placeholder (the VBox of the figure and its
+  // toggle, marked xw-dataset-scatter in Python) is hidden under the note
+  const scatterBoxes = () => { const box = root.closest(".widget-hbox"); return box ? [...box.querySelectorAll(":scope > .xw-dataset-scatter")] : []; };
+  const hideScatter = () => {
+    for (const part of scatterBoxes()) { part.style.display = "none"; part.dataset.xwHidden = "static"; }
+  };
+  // a busy kernel answers late (a long cell): the scatter comes back when it does
+  function showScatter() {
+    for (const part of scatterBoxes()) if (part.dataset.xwHidden) { part.style.display = ""; delete part.dataset.xwHidden; }
+  }
+  let timer = setTimeout(() => { if (root.dataset.kernel !== "live") { scatterNote.hidden = false; root.dataset.kernel = "none"; renderCompute(); hideScatter(); } }, NO_KERNEL_MS);
   try { model.send({ type: "ping" }); } catch (err) { /* a static page */ }
   return () => { clearTimeout(timer); timer = null; cleanups.splice(0).forEach((fn) => fn()); binding.dispose(); };
 }
