@@ -134,6 +134,9 @@ def test_lab_dataset_explorer(open_notebook, page, screenshot):
     assert root.locator("i").count() == 0
     assert "<i>three</i>" in root.inner_text()
     assert page.locator(f"{ROOT} [data-testid=scatter-note]").is_hidden()
+    # the gallery of ~1,000 selected points is in view: the view grows (no inner scrollbar)
+    hidden = root.evaluate("(el) => el.scrollHeight - el.clientHeight")
+    assert hidden <= 1, f"{hidden} px of the view are hidden behind a scrollbar"
     screenshot(page, "dataset-explorer-lab", show=root.locator("[data-testid=confusion]"))
     screenshot(page, "dataset-explorer-lab-lasso", show=page.locator(GALLERY))
     assert not page.page_errors, page.page_errors

@@ -100,7 +100,7 @@ class _DatasetView(ComputeWidget):
     page_size = traitlets.Int(PAGE_SIZE).tag(sync=True)
     opacity = traitlets.Float(0.6).tag(sync=True)
     colormap = traitlets.Unicode("auto").tag(sync=True)
-    height = traitlets.Int(640).tag(sync=True)
+    height = traitlets.Int(640).tag(sync=True)  # px, the least: the view grows to fit
 
     def __init__(self, owner, **kwargs):
         self._owner = owner
@@ -256,6 +256,10 @@ class DatasetExplorer(ipywidgets.HBox):
         scatter_box = ipywidgets.VBox([self.figure, self.interaction])
         scatter_box.add_class("xw-dataset-scatter")
         self._scatter_parts.append(scatter_box)
+        # side by side where the notebook is wide enough, the scatter below where not: the
+        # flex items are the views' own elements (the CSS of .xw-dataset sits inside one)
+        self.view.layout = ipywidgets.Layout(flex="1 1 560px", min_width="520px")
+        scatter_box.layout = ipywidgets.Layout(flex="0 0 auto")
         super().__init__([self.view, scatter_box],
                          layout=ipywidgets.Layout(flex_flow="row wrap", align_items="flex-start"))
         if self._store is not None and not self._missing:

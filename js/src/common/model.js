@@ -50,8 +50,11 @@ export function bindModel(model, viewDebounceMs = 400) {
   // Every widget: redraw its status row on status/progress/error, and keep the root at the
   // explicit pixel height Python sets (percentage heights collapse in VS Code and exports).
   const onStatus = (fn) => ["status", "progress", "error"].forEach((key) => listen(`change:${key}`, fn));
-  const followHeight = (root) => {
-    const apply = () => { root.style.height = `${model.get("height")}px`; };
+  // `least`: the height is a minimum and the root grows to fit its content (views whose
+  // content must not hide behind an inner scrollbar: the monitor's probe cards, the
+  // explorer's gallery); it never shrinks below it, so the notebook does not jump.
+  const followHeight = (root, { least = false } = {}) => {
+    const apply = () => { root.style[least ? "minHeight" : "height"] = `${model.get("height")}px`; };
     listen("change:height", apply);
     apply();
   };

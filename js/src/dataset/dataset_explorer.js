@@ -85,7 +85,9 @@ function render({ model, el }) {
     gallery,
   ]);
   el.append(root);
-  binding.followHeight(root);
+  // at least `height`, growing with the gallery (a fixed height hid it behind a scrollbar
+  // once the grid and class means wrapped in a narrow notebook)
+  binding.followHeight(root, { least: true });
 
   const view = () => ({ opacity: model.get("opacity"), colormap: model.get("colormap"), threshold: 0, absolute: false, heatmap_only: false });
   const names = () => model.get("class_names") || [];

@@ -11,7 +11,7 @@ import { appendFrame, decodeCurves, decodeFrames, shownIndex, stateText } from "
 import { probesPanel } from "./probes_panel.js";
 
 function render({ model, el }) {
-  const { listen, setView, later, dispose, isDisposed } = bindModel(model);
+  const { listen, setView, later, dispose, followHeight, isDisposed } = bindModel(model);
   const controls = controlsPanel(setView, () => model.send({ type: "stop" }));
   const probes = probesPanel();
   const curves = curvesPanel();
@@ -76,12 +76,8 @@ function render({ model, el }) {
   listen("change:opacity", () => { controls.render(state()); probes.redraw(view(), false); });
   listen("change:colormap", () => later(draw));
 
-  // `height` is the view's least height: it grows to show every probe card (a fixed height,
-  // as the other views have, hid the second row of cards behind a scrollbar in a narrow
-  // notebook while training ran); it never shrinks, so the notebook does not jump.
-  const applyHeight = () => { root.style.minHeight = `${model.get("height")}px`; };
-  listen("change:height", applyHeight);
-  applyHeight();
+  // at least `height`: a fixed height hid the second row of probe cards behind a scrollbar
+  followHeight(root, { least: true });
   data = decodeFrames(model.get("frames"));
   curveData = decodeCurves(model.get("curves"));
   draw();
