@@ -84,6 +84,17 @@ def python_selection(nb) -> list[int]:
     return json.loads(nb.execute("import json; print(json.dumps(sorted(int(i) for i in w.selection)))"))
 
 
+
+def most_confused_cell(nb) -> tuple[int, int, int]:
+    """(true, predicted, count) of the explorer ``w``'s largest off-diagonal count, or of
+    (3, 3) when the model makes no mistake: a cell with examples either way."""
+    confusion = json.loads(nb.execute("import json; print(json.dumps(w.confusion.tolist()))"))
+    t, p = max(((i, j) for i in range(10) for j in range(10) if i != j),
+               key=lambda ij: confusion[ij[0]][ij[1]])
+    if not confusion[t][p]:
+        t, p = 3, 3
+    return t, p, confusion[t][p]
+
 def test_lab_dataset_explorer(open_notebook, page, screenshot):
     nb = open_notebook("dataset_explorer.ipynb", [SETUP_CELL])
     nb.run_all(timeout=300)
@@ -95,15 +106,11 @@ def test_lab_dataset_explorer(open_notebook, page, screenshot):
     assert root.get_attribute("data-mode") == "all"
 
     # a click on a cell: the gallery shows exactly that cell's rows
-    confusion = json.loads(nb.execute("import json; print(json.dumps(w.confusion.tolist()))"))
-    t, p = max(((i, j) for i in range(10) for j in range(10) if i != j),
-               key=lambda ij: confusion[ij[0]][ij[1]])
-    if confusion[t][p] == 0:
-        t, p = 3, 3
+    t, p, in_cell = most_confused_cell(nb)
     page.locator(f"{ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
     page.wait_for_function(
         "([sel, n]) => document.querySelector(sel).dataset.count === String(n)",
-        arg=[GALLERY, confusion[t][p]])
+        arg=[GALLERY, in_cell])
     rows = [int(r) for r in page.locator(f"{GALLERY} [data-testid=tile]").evaluate_all(
         "els => els.map(e => e.dataset.row)")]
     expected = json.loads(nb.execute(
@@ -146,7 +153,7 @@ def test_lab_dataset_explorer(open_notebook, page, screenshot):
     page.locator(f"{ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
     page.wait_for_function(
         "([sel, n]) => document.querySelector(sel).dataset.count === String(n)",
-        arg=[GALLERY, confusion[t][p]])
+        arg=[GALLERY, in_cell])
     assert page.locator(f"{FIGURE} .lassoselector path").count() == 0
     page.wait_for_timeout(600)
     assert python_selection(nb) == expected

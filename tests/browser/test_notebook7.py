@@ -328,14 +328,10 @@ def test_notebook7_dataset_explorer(open_notebook7, page, kernel_ws, screenshot)
     screenshot_whole(page, screenshot, "notebook7-dataset-explorer-initial", explorer)
 
     # -- a grid cell: the gallery shows that cell's rows, Python sees the selection
-    confusion = json.loads(nb.execute("import json; print(json.dumps(w.confusion.tolist()))"))
-    t, p = max(((i, j) for i in range(10) for j in range(10) if i != j),
-               key=lambda ij: confusion[ij[0]][ij[1]])
-    if confusion[t][p] == 0:
-        t, p = 3, 3
+    t, p, count = de.most_confused_cell(nb)
     page.locator(f"{de.ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
     page.wait_for_function("([sel, n]) => document.querySelector(sel).dataset.count === String(n)",
-                           arg=[de.GALLERY, confusion[t][p]])
+                           arg=[de.GALLERY, count])
     tiles = page.locator(f"{de.GALLERY} [data-testid=tile]")
     rows = sorted(int(r) for r in tiles.evaluate_all("els => els.map(e => e.dataset.row)"))
     expected = json.loads(nb.execute(
