@@ -17,6 +17,17 @@ def _linear(keras, functional=False, seed=0):
                              keras.layers.Dense(4)])  # logits
 
 
+def _by_hand(model, x):
+    """The linear model's softmax probabilities (N, K) and, per image, the input gradient of
+    its summed log-probabilities (N, 9): z = W x + b; sum_k log p_k = sum_k z_k - K
+    logsumexp(z), so the gradient is sum_k W_k - K sum_k p_k W_k."""
+    w, b = model.layers[-1].get_weights()
+    z = x.reshape(len(x), -1) @ w + b
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    return p, w.sum(1)[None] - w.shape[1] * p @ w.T
+
+
 @pytest.mark.parametrize("functional", [False, True])
 def test_penalty_is_the_masked_input_gradient_of_the_summed_log_probabilities(keras, functional):
     model = _linear(keras, functional)
@@ -25,13 +36,7 @@ def test_penalty_is_the_masked_input_gradient_of_the_summed_log_probabilities(ke
     y = rng.integers(0, 4, 10)
     masks = np.zeros((10, 3, 3), bool)
     masks[:, 0, :] = True
-    w, b = model.layers[-1].get_weights()
-    # by hand: z = W x + b; sum_k log p_k = sum_k z_k - K logsumexp(z), so its gradient is
-    # sum_k W_k - K sum_k p_k W_k
-    z = x.reshape(10, 9) @ w + b
-    p = np.exp(z - z.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
-    grad = w.sum(1)[None] - 4 * p @ w.T
+    p, grad = _by_hand(model, x)
     expected_penalty = ((grad * masks.reshape(10, 9)) ** 2).sum(1).mean()
     expected_ce = -np.log(p[np.arange(10), y]).mean()
     history = xw.feedback.fit_right_reasons(model, x, y, masks, strength=2.0, epochs=1,
@@ -150,11 +155,7 @@ def test_images_whose_mask_is_all_false_add_no_penalty(keras):
     masks[0, 0, :] = True  # a different region on each of the first three images
     masks[1, :, 2] = True
     masks[2, 1, 1] = True  # images 3..9: no region
-    w, b = model.layers[-1].get_weights()
-    z = x.reshape(10, 9) @ w + b
-    p = np.exp(z - z.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
-    grad = w.sum(1)[None] - 4 * p @ w.T  # d(sum_k log p_k)/dx, one row per image
+    p, grad = _by_hand(model, x)
     per_image = ((grad * masks.reshape(10, 9)) ** 2).sum(1)
     assert (per_image[:3] > 0).all() and (per_image[3:] == 0).all()
     expected_penalty = per_image.sum() / 10
