@@ -1,7 +1,8 @@
 """Every widget readable in JupyterLab's dark theme (and, on the same page, in the light one).
 
 One Lab, one notebook with the six widgets (the Lab tests' own setup cells, the
-TrainingMonitor after a short fit), opened with the "JupyterLab Dark" theme set through Lab's
+TrainingMonitor after a short fit, the ImageExplainer's Trust panel evaluated, a DatasetExplorer
+cell's gallery shown, every folded section open, each error box showing a message), opened with the "JupyterLab Dark" theme set through Lab's
 settings API before the page loads. In the page, inside each widget's root:
 
 - every visible text has a WCAG contrast ratio of at least 4.5 against its effective
@@ -168,6 +169,32 @@ AUDIT_JS = r"""
 """
 
 
+# States this run does not reach, shown with the widgets' own elements and classes so that their
+# CSS is checked in place: each widget's error box with a message, and in the ImageExplainer's
+# Trust panel a failed sanity check (a table cell and a figure caption marked xw-fail).
+PROBES_JS = r"""
+([roots, imageRoot]) => {
+  for (const r of roots) {
+    for (const d of document.querySelectorAll(r + ' details')) d.open = true;  // drawn since
+    const box = document.querySelector(r + ' [data-testid=error]');
+    if (box && !box.textContent.trim()) {
+      box.textContent = 'Probe: what went wrong, and what to do about it.';
+      box.hidden = false;
+    }
+  }
+  const trust = document.querySelector(imageRoot + ' .xw-trust');
+  if (trust) {
+    const table = document.createElement('table');
+    table.innerHTML = '<tr><th>probe</th><td class="xw-fail">0.93</td></tr>';
+    const figure = document.createElement('figure');
+    figure.className = 'xw-fail';
+    figure.innerHTML = '<figcaption>probe: the map after randomising</figcaption>';
+    trust.append(table, figure);
+  }
+}
+"""
+
+
 def put_theme(lab, theme: str | None):
     """Lab's stored theme setting (None: Lab's default)."""
     raw = json.dumps({"theme": theme} if theme else {})
@@ -206,6 +233,8 @@ def audit_all(page, screenshot, theme: str) -> dict:
     for name, (root, shown) in WIDGETS.items():
         report[name] = audit(page, root, check_panels=theme == "dark")
         shoot(page, screenshot, f"{theme}-{name}", shown)
+    # below the ImageExplainer's own scroll: the evaluated Trust panel
+    shoot(page, screenshot, f"{theme}-image-explainer-trust", f"{ie.ROOT} [data-testid=trust-panel]")
     return report
 
 
@@ -229,13 +258,18 @@ def test_widgets_readable_in_dark_and_light_theme(lab, page, screenshot):
         page.locator(f"{tm.ROOT}[data-state=finished]").wait_for(timeout=60_000)
         page.locator(f"{de.ROOT}[data-ready=true]").wait_for(timeout=120_000)
         page.locator(f"{de.FIGURE} .dot").first.wait_for(state="attached", timeout=60_000)
-        # more to see: a grid cell's gallery, every folded section open
-        t, p, _ = de.most_confused_cell(nb)
-        page.locator(f"{de.ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
-        page.locator(f"{de.GALLERY} [data-testid=tile]").first.wait_for()
+        # more to see: the Trust panel's numbers and curves, a grid cell's gallery, every folded
+        # section open
         page.evaluate("""(roots) => { for (const r of roots)
             for (const d of document.querySelectorAll(r + ' details')) d.open = true; }""",
                       [root for root, _ in WIDGETS.values()])
+        page.locator(f"{ie.ROOT} [data-testid=trust-evaluate]").click()  # ~2 s
+        page.locator(f"{ie.ROOT} svg[data-testid=trust-curves]").wait_for(timeout=120_000)
+        page.locator(f"{ie.ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
+        t, p, _ = de.most_confused_cell(nb)
+        page.locator(f"{de.ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
+        page.locator(f"{de.GALLERY} [data-testid=tile]").first.wait_for()
+        page.evaluate(PROBES_JS, [[root for root, _ in WIDGETS.values()], ie.ROOT])
 
         dark = audit_all(page, screenshot, "dark")
         for name, result in dark.items():  # the checks saw the widget's text and panels
