@@ -278,7 +278,11 @@ def test_widgets_readable_in_dark_and_light_theme(lab, page, screenshot):
         # the same page in the light theme: the text stays readable there too
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
         page.wait_for_function("document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
-        page.wait_for_timeout(300)
+        # the theme's stylesheet applied, not only the body's flag: the widgets' background white
+        page.wait_for_function(
+            """(roots) => roots.every((r) =>
+                getComputedStyle(document.querySelector(r)).backgroundColor === 'rgb(255, 255, 255)')""",
+            arg=[root for root, _ in WIDGETS.values()], timeout=30_000)
         light = audit_all(page, screenshot, "light")
         assert all(light[n]["texts"] == dark[n]["texts"] for n in WIDGETS), (light, dark)
 
