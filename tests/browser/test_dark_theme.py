@@ -1,7 +1,8 @@
 """Every widget readable in JupyterLab's dark theme (and, on the same page, in the light one).
 
 One Lab, one notebook with the six widgets (the Lab tests' own setup cells, the
-TrainingMonitor after a short fit, the ImageExplainer's Trust panel evaluated, a DatasetExplorer
+TrainingMonitor after a short fit, the ImageExplainer's Trust panel evaluated, the
+FeatureImportance's counterfactuals found and an error cell's rows listed, a DatasetExplorer
 cell's gallery shown, every folded section open, each error box showing a message), opened with the "JupyterLab Dark" theme set through Lab's
 settings API before the page loads. In the page, inside each widget's root:
 
@@ -235,6 +236,8 @@ def audit_all(page, screenshot, theme: str) -> dict:
         shoot(page, screenshot, f"{theme}-{name}", shown)
     # below the ImageExplainer's own scroll: the evaluated Trust panel
     shoot(page, screenshot, f"{theme}-image-explainer-trust", f"{ie.ROOT} [data-testid=trust-panel]")
+    shoot(page, screenshot, f"{theme}-feature-importance-counterfactuals",
+          f"{fi.ROOT} [data-testid=counterfactual-panel]")
     return report
 
 
@@ -258,14 +261,21 @@ def test_widgets_readable_in_dark_and_light_theme(lab, page, screenshot):
         page.locator(f"{tm.ROOT}[data-state=finished]").wait_for(timeout=60_000)
         page.locator(f"{de.ROOT}[data-ready=true]").wait_for(timeout=120_000)
         page.locator(f"{de.FIGURE} .dot").first.wait_for(state="attached", timeout=60_000)
-        # more to see: the Trust panel's numbers and curves, a grid cell's gallery, every folded
-        # section open
+        # more to see: the Trust panel's numbers and curves, counterfactuals and the rows of an
+        # error cell (~1 s), a grid cell's gallery, every folded section open
         page.evaluate("""(roots) => { for (const r of roots)
             for (const d of document.querySelectorAll(r + ' details')) d.open = true; }""",
                       [root for root, _ in WIDGETS.values()])
         page.locator(f"{ie.ROOT} [data-testid=trust-evaluate]").click()  # ~2 s
         page.locator(f"{ie.ROOT} svg[data-testid=trust-curves]").wait_for(timeout=120_000)
         page.locator(f"{ie.ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=120_000)
+        cf = page.locator(f"{fi.ROOT} [data-testid=counterfactual-panel]")
+        cf.locator("[data-testid=find-counterfactuals]").click()
+        cf.locator("[data-testid=counterfactual]").first.wait_for(timeout=120_000)
+        errors = page.locator(f"{fi.ROOT} [data-testid=errors]")
+        errors.locator("[data-testid=error-cell]").first.click()
+        errors.locator("[data-testid=error-row]").first.wait_for(timeout=60_000)
+        page.locator(f"{fi.ROOT} [data-testid=status][data-state=idle]").wait_for(timeout=60_000)
         t, p, _ = de.most_confused_cell(nb)
         page.locator(f"{de.ROOT} [data-testid=cell][data-true='{t}'][data-pred='{p}']").click()
         page.locator(f"{de.GALLERY} [data-testid=tile]").first.wait_for()
