@@ -103,6 +103,13 @@ test("the trust table prints each number with what a good value looks like; a fa
   assert.equal(panel.el.querySelectorAll("b").length, 0);
   assert.ok(panel.el.textContent.includes("lower is better"));
   assert.equal(panel.el.querySelectorAll("polyline").length, 4); // deletion + insertion per method
+  // the legend: each label as text in the widget's text colour, its curve's colour on a swatch
+  // (coloured text was unreadable over a dark theme)
+  const keys = [...panel.el.querySelectorAll(".xw-trust-legend > span")];
+  assert.deepEqual(keys.map((k) => k.textContent), ["<b>Saliency</b>", "Grad-CAM"]);
+  assert.deepEqual(keys.map((k) => k.style.color), ["", ""]);
+  const strokes = [...panel.el.querySelectorAll("polyline")].map((l) => l.getAttribute("stroke"));
+  assert.deepEqual(keys.map((k) => k.querySelector(".xw-swatch").style.background), [strokes[0], strokes[2]]);
   for (let i = 0; i < 5; i++) await flush(); // the sanity pictures are drawn after their images decode
   const figures = [...panel.el.querySelectorAll('[data-testid="trust-sanity"] figure')];
   assert.equal(figures.length, 2);

@@ -94,7 +94,11 @@ function curvesChart(info, labels) {
   root.append(text("fraction of pixels deleted (solid) / inserted (dashed)", { x: pad, y: hgt - 2 }));
   root.append(text("p(class)", { x: pad + 4, y: 18 }));
   root.append(text("1", { x: pad - 4, y: 12, "text-anchor": "end" }));
-  const legend = h("div", { class: "xw-trust-legend" }, labels.map((label, m) => h("span", { style: { color: COLOURS[m % 8] }, text: `— ${label}` })));
+  // each label in the text colour after a swatch of its curve's colour (coloured text was
+  // unreadable over a dark theme: #0072b2 is 3.1:1, #000000 1:1); the swatch is data
+  const legend = h("div", { class: "xw-trust-legend" }, labels.map((label, m) => h("span", {}, [
+    h("span", { class: "xw-swatch", style: { background: COLOURS[m % 8] }, dataset: { xwData: "curve" } }),
+    String(label)])));
   return h("div", {}, [root, legend]);
 }
 
