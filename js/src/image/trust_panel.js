@@ -68,7 +68,9 @@ const svg = (tag, attrs = {}) => {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
 };
-const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"];
+// Okabe-Ito's first six colours, then a mid grey and a brown in place of its black (lost on
+// a dark theme) and its yellow (lost on white).
+const COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7f7f7f", "#a6761d"];
 
 function curvesChart(info, labels) {
   const fractions = decodeArray(info.fractions).data;
