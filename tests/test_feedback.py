@@ -28,6 +28,16 @@ def _by_hand(model, x):
     return p, w.sum(1)[None] - w.shape[1] * p @ w.T
 
 
+def _one_epoch_matches(model, x, y, masks, strength, batch_size, ce, penalty):
+    """One epoch at learning rate 0 (the model stays as it is): its logged terms are the
+    ones computed by hand."""
+    history = xw.feedback.fit_right_reasons(model, x, y, masks, strength=strength, epochs=1,
+                                            batch_size=batch_size, learning_rate=0.0)
+    assert history.history["penalty"][0] == pytest.approx(penalty, rel=1e-4)
+    assert history.history["cross_entropy"][0] == pytest.approx(ce, rel=1e-4)
+    assert history.history["loss"][0] == pytest.approx(ce + strength * penalty, rel=1e-4)
+
+
 @pytest.mark.parametrize("functional", [False, True])
 def test_penalty_is_the_masked_input_gradient_of_the_summed_log_probabilities(keras, functional):
     model = _linear(keras, functional)
@@ -39,12 +49,7 @@ def test_penalty_is_the_masked_input_gradient_of_the_summed_log_probabilities(ke
     p, grad = _by_hand(model, x)
     expected_penalty = ((grad * masks.reshape(10, 9)) ** 2).sum(1).mean()
     expected_ce = -np.log(p[np.arange(10), y]).mean()
-    history = xw.feedback.fit_right_reasons(model, x, y, masks, strength=2.0, epochs=1,
-                                            batch_size=10, learning_rate=0.0)
-    assert history.history["penalty"][0] == pytest.approx(expected_penalty, rel=1e-4)
-    assert history.history["cross_entropy"][0] == pytest.approx(expected_ce, rel=1e-4)
-    assert history.history["loss"][0] == pytest.approx(expected_ce + 2 * expected_penalty,
-                                                       rel=1e-4)
+    _one_epoch_matches(model, x, y, masks, 2.0, 10, expected_ce, expected_penalty)
     # automatic strength: the two terms start at the same size
     auto = xw.feedback.fit_right_reasons(model, x, y, masks, epochs=1, batch_size=10,
                                          learning_rate=0.0)
@@ -162,12 +167,7 @@ def test_images_whose_mask_is_all_false_add_no_penalty(keras):
     union = np.broadcast_to(masks.any(0), masks.shape).reshape(10, 9)
     assert ((grad * union) ** 2).sum(1).mean() > 2 * expected_penalty  # what a union would give
     expected_ce = -np.log(p[np.arange(10), y]).mean()
-    history = xw.feedback.fit_right_reasons(model, x, y, masks, strength=3.0, epochs=1,
-                                            batch_size=4, learning_rate=0.0)
-    assert history.history["penalty"][0] == pytest.approx(expected_penalty, rel=1e-4)
-    assert history.history["cross_entropy"][0] == pytest.approx(expected_ce, rel=1e-4)
-    assert history.history["loss"][0] == pytest.approx(expected_ce + 3 * expected_penalty,
-                                                       rel=1e-4)
+    _one_epoch_matches(model, x, y, masks, 3.0, 4, expected_ce, expected_penalty)
     # automatic strength: measured on the images with a region, scaled by their share (3/10)
     auto = xw.feedback.fit_right_reasons(model, x, y, masks, epochs=1, batch_size=10,
                                          learning_rate=0.0)
