@@ -1,7 +1,8 @@
 import { fakeModel, flush, userInput } from "./dom_env.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cellRows, confusionCounts, decodeInts, keyText, pageOf, rowShares, selectionRows, sortRows, thumbRGBA } from "../src/dataset/dataset_logic.js";
+import { rowShares } from "../src/common/confusion.js";
+import { cellRows, confusionCounts, decodeInts, keyText, pageOf, selectionRows, sortRows, thumbRGBA } from "../src/dataset/dataset_logic.js";
 import view from "../src/dataset/dataset_explorer.js";
 
 function rand(seed) {

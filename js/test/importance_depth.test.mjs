@@ -147,7 +147,8 @@ test("counterfactual panel: none found says so; a regression points to Python", 
 });
 
 test("errors panel: the confusion matrix by true class, a cell asks for its rows, a row becomes the instance", async () => {
-  const { errorsPanel, rowShares } = await import("../src/importance/errors_panel.js");
+  const { errorsPanel } = await import("../src/importance/errors_panel.js");
+  const { rowShares } = await import("../src/common/confusion.js");
   const cells = [];
   const picks = [];
   const m = model({

@@ -10,7 +10,8 @@ import { h, bytesOf } from "../common/dom.js";
 import { decodeArray } from "../common/binary.js";
 import { COLORMAPS } from "../common/colormap.js";
 import { formatPercent } from "../common/format.js";
-import { cellRows, confusionCounts, decodeInts, pageOf, rowShares, sameRows, selectionRows, sortRows, thumbRGBA } from "./dataset_logic.js";
+import { rowShares } from "../common/confusion.js";
+import { cellRows, confusionCounts, decodeInts, pageOf, sameRows, selectionRows, sortRows, thumbRGBA } from "./dataset_logic.js";
 import { confusionGrid, galleryTiles, meansPanel } from "./dataset_panels.js";
 
 const NO_KERNEL_MS = 1500; // no answer to the ping by then: a static page, no kernel

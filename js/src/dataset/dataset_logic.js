@@ -42,17 +42,6 @@ export function confusionCounts(y, predicted, k) {
   return counts;
 }
 
-/** Each count divided by its row's total (the true class's size); 0 for an empty row. */
-export function rowShares(counts, k) {
-  const shares = new Float32Array(k * k);
-  for (let t = 0; t < k; t++) {
-    let total = 0;
-    for (let p = 0; p < k; p++) total += counts[t * k + p];
-    for (let p = 0; p < k; p++) shares[t * k + p] = total ? counts[t * k + p] / total : 0;
-  }
-  return shares;
-}
-
 /** The rows (ascending) of one cell: true class t, predicted p. */
 export function cellRows(y, predicted, t, p) {
   const rows = [];

@@ -3,22 +3,12 @@
 // below, most confident first; a click on a listed row makes it the instance). A regressor's
 // residuals (label - prediction) against its predictions, a sample of the rows drawn, a click
 // on a point makes that row the instance. Class names are user text: textContent only.
+import { rowShares } from "../common/confusion.js";
 import { h, replaceChildren } from "../common/dom.js";
 import { formatCount, formatProbability, formatShort } from "../common/format.js";
 import { formatTick, niceTicks } from "../common/ticks.js";
 import { arrayOf, linearScale } from "./importance_logic.js";
 import { s } from "./svg_bars.js";
-
-/** Share of each true class's rows in each cell (row-normalised), 0 for empty classes. */
-export function rowShares(matrix, k) {
-  const out = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    let total = 0;
-    for (let j = 0; j < k; j++) total += matrix[i * k + j];
-    for (let j = 0; j < k; j++) out[i * k + j] = total ? matrix[i * k + j] / total : 0;
-  }
-  return out;
-}
 
 function matrixTable(view, cell) {
   const names = view.class_names || [];
