@@ -245,13 +245,6 @@ def _open_rw(path: str):
     return _store.open_group(path, mode="r+")
 
 
-def _predicted(outputs: np.ndarray, adapter) -> np.ndarray:
-    if outputs.shape[1] == 1:  # one unit: a probability (> 0.5) or a score (> 0)
-        cut = 0.5 if adapter.final_activation == "sigmoid" else 0.0
-        return (outputs[:, 0] > cut).astype(np.int32)
-    return np.argmax(outputs, axis=1).astype(np.int32)
-
-
 def _write_chunk(path: str, rows: slice, arrays: dict):
     group = _open_rw(path)
     for name, values in arrays.items():
@@ -266,6 +259,7 @@ def _mark_done(path: str, i: int):
 def explain_chunk(task: dict, i: int, x, targets=None, cancel=None) -> dict:
     """Explain chunk ``i`` (rows ``x``) and write it into the store: the function that runs
     in-process, or as one Dask task per chunk on a worker (which loads the model once)."""
+    from .dataset_view import predictions
     from .explainers.base import get_method, run_method
     from .models import adapt
 
@@ -291,7 +285,8 @@ def explain_chunk(task: dict, i: int, x, targets=None, cancel=None) -> dict:
     arrays = {
         "attributions": explanation.attributions.astype(np.float32, copy=False),
         "outputs": outputs,
-        "predicted": _predicted(outputs, adapter),
+        # the explorer's rule: argmax; one unit: p > 0.5 (a probability), score > 0 (else)
+        "predicted": predictions(outputs, adapter.value_kind).astype(np.int32),
         "targets": explanation.targets.astype(np.int32),
         "scores": explanation.scores.astype(np.float32),
     }
