@@ -202,14 +202,16 @@ class DatasetExplorer(ipywidgets.HBox):
         self._outside = None
         self._means = None
 
-        outputs, features = self._predictions()
+        cached = self._cached_embedding()  # (coords, method) kept in the store, or None
+        outputs, features = self._predictions(need_features=cached is None)
         kind = self._adapter.value_kind
         self.outputs = outputs
         self.predicted = dv.predictions(outputs, kind)
         self.confidence = dv.confidence(outputs, kind).astype(np.float32)
         self.loss = dv.loss(outputs, self._y, kind).astype(np.float32)
         self.confusion = dv.confusion_matrix(self._y, self.predicted, self.num_classes)
-        self.embedding, self.embedding_method = self._embed(features)
+        self.embedding, self.embedding_method = cached if cached is not None \
+            else self._embed(features)
         # the class each computed map explains (one sigmoid unit: class 1's score)
         self.targets = (self.predicted.copy() if self._adapter.num_classes > 1
                         else np.ones(len(x), np.int64))
@@ -319,17 +321,16 @@ class DatasetExplorer(ipywidgets.HBox):
         parts = [dv.forward(self._adapter, self._rows(rows), 256) for rows in self._chunks()]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def _predictions(self):
-        """(outputs, penultimate features): from the store, with no forward pass when its
-        embedding is cached there or it holds the features (``xw.explain_dataset`` writes
-        them; then ``features`` is a function giving them chunk by chunk) and it is
-        finished; else one batched forward pass (a store's unfinished chunks take their
-        outputs from it)."""
-        cached = self._cached_embedding()
+    def _predictions(self, need_features: bool = True):
+        """(outputs, penultimate features): from the store, with no forward pass when the
+        features are not needed (its embedding is cached there) or it holds them
+        (``xw.explain_dataset`` writes them; then ``features`` is a function giving them
+        chunk by chunk) and it is finished; else one batched forward pass (a store's
+        unfinished chunks take their outputs from it)."""
         if self._store is None:
             return self._forward()
         outputs = np.asarray(self._store["outputs"][:], np.float32)
-        if cached is not None and not self._missing:
+        if not need_features and not self._missing:
             return outputs, None
         if "features" in self._store:  # only the chunks not written yet go through the model
             computed = {}
@@ -364,9 +365,7 @@ class DatasetExplorer(ipywidgets.HBox):
         return np.asarray(array[:], np.float32), method
 
     def _embed(self, features):
-        cached = self._cached_embedding()
-        if cached is not None:
-            return cached
+        """(coords (N, 2), method) of the features, kept in the store when there is one."""
         kind = str(self._embedding_kind).lower()
         if callable(features):  # a store's features, chunk by chunk
             if kind == "umap" or (kind == "auto" and _has_umap()):  # UMAP: all in memory
@@ -410,9 +409,9 @@ class DatasetExplorer(ipywidgets.HBox):
         has not finished: kept in memory, ``_computed``), accumulated into the class means,
         the outside mass and (small data sets) the gallery's heatmaps."""
         n = len(self._x)
-        chunks = ([(self._store.chunk_rows(i), i not in self._missing)
-                   for i in range(self._store.n_chunks)] if self._store is not None
-                  else [(slice(a, min(n, a + CHUNK)), False) for a in range(0, n, CHUNK)])
+        # (rows, written in the store): the store's chunks, else CHUNK rows each
+        chunks = [(rows, self._store is not None and i not in self._missing)
+                  for i, rows in enumerate(self._chunks())]
         accs = None
         outside = np.full(n, np.nan, np.float32) if self._masks is not None else None
         small, scales = [], []
