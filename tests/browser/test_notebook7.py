@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -260,26 +259,8 @@ def test_notebook7_training_monitor(open_notebook7, page, kernel_ws, screenshot)
     root = page.locator(tm.ROOT)
     root.wait_for(state="visible", timeout=180_000)
 
-    # -- live: every epoch reaches the view while the fit cell runs
-    page.evaluate(f"""() => {{
-        const root = document.querySelector('{tm.ROOT}');
-        window.__recorded = [root.dataset.recorded];
-        new MutationObserver(() => window.__recorded.push(root.dataset.recorded))
-          .observe(root, {{attributes: true, attributeFilter: ['data-recorded']}});
-    }}""")
-    page.wait_for_function(f"() => Number(document.querySelector('{tm.ROOT}')?.dataset.recorded || 0) >= 2",
-                           timeout=180_000, polling=100)
-    states, statuses = [], []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and tm._recorded(page) < 4:
-        assert tm._fit_running(page, nb.path), "the fit cell ended before the test could watch it"
-        states.append(page.locator(f"{tm.ROOT} [data-testid=state]").inner_text())
-        statuses.append(tm._kernel_status(page, nb.path))
-        page.wait_for_timeout(100)
-    assert statuses and set(statuses) == {"busy"}, statuses
-    counts = sorted({int(v or 0) for v in page.evaluate("() => window.__recorded")} - {0})
-    assert counts[:4] == [1, 2, 3, 4], counts
-    assert any(text.startswith("Training: epoch") for text in states), states
+    # -- live: every epoch reaches the view while the fit cell runs, the kernel reads busy
+    tm.watch_live_fit(page, nb.path, recorded=4)
     overlay = page.locator(f"{tm.ROOT} {tm.OVERLAY}")
     assert not CanvasImage.wait_painted(overlay).is_blank()
     screenshot_whole(page, screenshot, "notebook7-training-monitor-training", root)

@@ -72,15 +72,14 @@ def _recorded(page) -> int:
     return int(value or 0)
 
 
-def test_lab_training_monitor(open_notebook, page, kernel_ws, screenshot):
-    fit = "model.fit(x, y, epochs=300, batch_size=32, callbacks=[mon], verbose=0)"
-    nb = open_notebook("training_monitor.ipynb", [SETUP_CELL, fit])
-    _start_run_all(page, nb.path)
-    root = page.locator(ROOT)
-    root.wait_for(state="visible", timeout=180_000)
-
-    # -- live: the view follows the epochs while the fit cell runs
-    # every value the root's data-recorded takes, as the view draws it (no sampling gaps)
+def watch_live_fit(page, path: str, recorded: int):
+    """While the fit cell of the notebook at ``path`` runs, until ``recorded`` epochs are
+    recorded: every value the view's data-recorded takes (a MutationObserver: no sampling
+    gaps) must step 1 (epoch 0), 2, 3, ...; the view's state line must say it trains; and
+    the front end's kernel indicator must read busy at every sample. JupyterLab takes the
+    kernel's state from every status message, so the monitor's subshell must publish none
+    inside fit before Stop (once its control request's late "idle" made Lab read idle for
+    a whole run)."""
     page.evaluate(f"""() => {{
         const root = document.querySelector('{ROOT}');
         window.__recorded = [root.dataset.recorded];
@@ -92,20 +91,27 @@ def test_lab_training_monitor(open_notebook, page, kernel_ws, screenshot):
     states = [page.locator(f"{ROOT} [data-testid=state]").inner_text()]
     statuses = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and _recorded(page) < 6:
-        assert _fit_running(page, nb.path), "the fit cell ended before the test could watch it"
+    while time.monotonic() < deadline and _recorded(page) < recorded:
+        assert _fit_running(page, path), "the fit cell ended before the test could watch it"
         states.append(page.locator(f"{ROOT} [data-testid=state]").inner_text())
-        statuses.append(_kernel_status(page, nb.path))
+        statuses.append(_kernel_status(page, path))
         page.wait_for_timeout(100)
-    # Lab shows the kernel busy while fit runs, at every sample: it takes its state from
-    # every status message, and the monitor's subshell must publish none inside fit before
-    # Stop (once its control request's late "idle" made Lab read idle for a whole run)
     assert statuses and set(statuses) == {"busy"}, statuses
-    assert _fit_running(page, nb.path)
     counts = sorted({int(v or 0) for v in page.evaluate("() => window.__recorded")} - {0})
-    # every epoch reached the view while the cell ran (every=1): 1 (epoch 0), 2, 3, ... 6
-    assert counts[:6] == [1, 2, 3, 4, 5, 6], counts
+    assert counts[:recorded] == list(range(1, recorded + 1)), counts  # every=1: each epoch
     assert any(text.startswith("Training: epoch") for text in states), states
+
+
+def test_lab_training_monitor(open_notebook, page, kernel_ws, screenshot):
+    fit = "model.fit(x, y, epochs=300, batch_size=32, callbacks=[mon], verbose=0)"
+    nb = open_notebook("training_monitor.ipynb", [SETUP_CELL, fit])
+    _start_run_all(page, nb.path)
+    root = page.locator(ROOT)
+    root.wait_for(state="visible", timeout=180_000)
+
+    # -- live: the view follows the epochs while the fit cell runs
+    watch_live_fit(page, nb.path, recorded=6)
+    assert _fit_running(page, nb.path)
     live = CanvasImage.wait_painted(page.locator(f"{ROOT} {OVERLAY}"))
     assert not live.is_blank()
     # every probe card is in view: the view grows to fit them (no inner scrollbar)
